@@ -1,0 +1,5 @@
+from django.http import HttpResponse
+from django.urls import path
+
+app_name = "home"
+urlpatterns = [path("", lambda r: HttpResponse(), name="start")]

@@ -1,0 +1,63 @@
+"""Writes to the organisation tree and memberships; each one lands in the audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from schildwacht.audit.models import AuditAction
+from schildwacht.audit.services import Actor, change_for, record_change, snapshot
+from schildwacht.organisations.models import Membership, Organisation
+
+
+def create_organisation(
+    actor: Actor, *, kind: str, name: str, parent: Organisation | None = None, **identifiers: str
+) -> Organisation:
+    """Create a sector, board or school node after validating its identifiers."""
+    organisation = Organisation(kind=kind, name=name, parent=parent, **identifiers)
+    organisation.full_clean(exclude=["path"])
+    with transaction.atomic():
+        organisation.save()
+        organisation.path = f"{parent.path if parent else '/'}{organisation.pk}/"
+        organisation.save(update_fields=["path"])
+        record_change(actor, change_for(AuditAction.CREATE, organisation, None,
+                                        snapshot(organisation)))
+    return organisation
+
+
+def update_organisation(actor: Actor, organisation: Organisation, **values: Any) -> Organisation:
+    """Change the name or identifiers of a node (its place in the tree stays)."""
+    before = snapshot(organisation)
+    for key, value in values.items():
+        if key in {"parent", "parent_id", "kind", "path"}:
+            raise ValueError(f"{key} cannot be changed")
+        setattr(organisation, key, value)
+    organisation.full_clean(exclude=["path"])
+    with transaction.atomic():
+        organisation.save()
+        record_change(actor, change_for(AuditAction.UPDATE, organisation, before,
+                                        snapshot(organisation)))
+    return organisation
+
+
+def add_membership(actor: Actor, *, user: Any, organisation: Organisation, role: str) -> Membership:
+    """Give ``user`` a role on ``organisation``; idempotent for an existing membership."""
+    existing = Membership.objects.filter(user=user, organisation=organisation, role=role).first()
+    if existing is not None:
+        return existing
+    membership = Membership(user=user, organisation=organisation, role=role)
+    membership.full_clean()
+    with transaction.atomic():
+        membership.save()
+        record_change(actor, change_for(AuditAction.CREATE, membership, None,
+                                        snapshot(membership)))
+    return membership
+
+
+def remove_membership(actor: Actor, membership: Membership) -> None:
+    """Take a role away; the user keeps their account and other memberships."""
+    with transaction.atomic():
+        record_change(actor, change_for(AuditAction.DELETE, membership, snapshot(membership),
+                                        None))
+        membership.delete()

@@ -53,32 +53,40 @@ class Tree:
 def build_tree() -> Tree:
     sector = create_organisation(TEST_ACTOR, kind="sector", name="Funderend onderwijs")
     board_a = create_organisation(
-        TEST_ACTOR, kind="board", name="Stichting Alfa", parent=sector,
+        TEST_ACTOR,
+        kind="board",
+        name="Stichting Alfa",
+        parent=sector,
         bevoegd_gezag_number="10001",
     )
     board_b = create_organisation(
-        TEST_ACTOR, kind="board", name="Stichting Bèta", parent=sector,
+        TEST_ACTOR,
+        kind="board",
+        name="Stichting Bèta",
+        parent=sector,
         bevoegd_gezag_number="20002",
     )
     school = {"kind": "school", "vestiging": "00"}
     return Tree(
         sector=sector,
         board_a=board_a,
-        school_a1=create_organisation(TEST_ACTOR, name="De Eik", parent=board_a, brin="11AA",
-                                      **school),
-        school_a2=create_organisation(TEST_ACTOR, name="De Linde", parent=board_a,
-                                      brin="11AB", **school),
+        school_a1=create_organisation(
+            TEST_ACTOR, name="De Eik", parent=board_a, brin="11AA", **school
+        ),
+        school_a2=create_organisation(
+            TEST_ACTOR, name="De Linde", parent=board_a, brin="11AB", **school
+        ),
         board_b=board_b,
-        school_b1=create_organisation(TEST_ACTOR, name="Het Baken", parent=board_b,
-                                      brin="22BB", **school),
+        school_b1=create_organisation(
+            TEST_ACTOR, name="Het Baken", parent=board_b, brin="22BB", **school
+        ),
     )
 
 
 def make_user(email: str, *, with_authenticator: bool = True) -> User:
     user = User.objects.create_user(email=email, password=PASSWORD, full_name=email.split("@")[0])
     if with_authenticator:
-        AuthenticatorDevice.objects.create(user=user, name="test", secret="ab" * 20,
-                                           confirmed=True)
+        AuthenticatorDevice.objects.create(user=user, name="test", secret="ab" * 20, confirmed=True)
     return user
 
 
@@ -100,11 +108,17 @@ class Personas:
         """A browser client signed in as the persona, second factor done."""
         return login(Client(), self.users[name])
 
-    def api(self, name: str, *, read_only: bool = False,
-            organisations: tuple[Organisation, ...] = ()) -> Client:
+    def api(
+        self, name: str, *, read_only: bool = False, organisations: tuple[Organisation, ...] = ()
+    ) -> Client:
         """An API client with a fresh bearer token of the persona."""
-        _token, raw = create_api_token(TEST_ACTOR, user=self.users[name], name="test",
-                                       read_only=read_only, organisations=organisations)
+        _token, raw = create_api_token(
+            TEST_ACTOR,
+            user=self.users[name],
+            name="test",
+            read_only=read_only,
+            organisations=organisations,
+        )
         return Client(headers={"authorization": f"Bearer {raw}"})
 
 

@@ -15,10 +15,15 @@ from tests.personas import TEST_ACTOR, Personas, assert_access
 def test_me_lists_memberships(personas: Personas) -> None:
     body = personas.api("school_leader_a").get("/api/v1/me").json()
     assert body["email"] == "school_leader_a@example.test"
-    assert body["memberships"] == [{
-        "organisation": personas.tree.school_a1.pk, "organisation_name": "De Eik",
-        "kind": "school", "role": "school_leader", "role_label": "Schoolleider",
-    }]
+    assert body["memberships"] == [
+        {
+            "organisation": personas.tree.school_a1.pk,
+            "organisation_name": "De Eik",
+            "kind": "school",
+            "role": "school_leader",
+            "role_label": "Schoolleider",
+        }
+    ]
     assert body["token"]["read_only"] is False
 
 
@@ -39,26 +44,59 @@ def test_organisations_per_persona(personas: Personas) -> None:
         body = personas.api(name).get("/api/v1/organisations").json()
         assert {o["id"] for o in body["items"]} == ids, name
         assert body["count"] == len(ids)
-    item = next(o for o in personas.api("coordinator_a").get("/api/v1/organisations").json()[
-        "items"] if o["id"] == t.school_a1.pk)
-    assert item == {"id": t.school_a1.pk, "name": "De Eik", "kind": "school",
-                    "parent": t.board_a.pk, "bevoegd_gezag_number": "", "brin": "11AA",
-                    "vestiging": "00"}
+    item = next(
+        o
+        for o in personas.api("coordinator_a").get("/api/v1/organisations").json()["items"]
+        if o["id"] == t.school_a1.pk
+    )
+    assert item == {
+        "id": t.school_a1.pk,
+        "name": "De Eik",
+        "kind": "school",
+        "parent": t.board_a.pk,
+        "bevoegd_gezag_number": "",
+        "brin": "11AA",
+        "vestiging": "00",
+    }
 
 
 def test_organisation_detail_is_404_outside_reach(personas: Personas) -> None:
     t = personas.tree
-    assert_access(personas, f"/api/v1/organisations/{t.board_a.pk}", api=True, expected={
-        "coordinator_a": 200, "board_member_a": 200, "privacy_officer_a": 200, "fg_a": 200,
-        # Staff see their own school only: they report incidents, they do not browse the board.
-        "school_leader_a": 200, "staff_a": 404, "auditor_a": 200, "coordinator_b": 404,
-        "sector_analyst": 404, "sector_curator": 404,
-    })
-    assert_access(personas, f"/api/v1/organisations/{t.school_a2.pk}", api=True, expected={
-        "coordinator_a": 200, "board_member_a": 200, "privacy_officer_a": 200, "fg_a": 200,
-        "school_leader_a": 404, "staff_a": 404, "auditor_a": 200, "coordinator_b": 404,
-        "sector_analyst": 404, "sector_curator": 404,
-    })
+    assert_access(
+        personas,
+        f"/api/v1/organisations/{t.board_a.pk}",
+        api=True,
+        expected={
+            "coordinator_a": 200,
+            "board_member_a": 200,
+            "privacy_officer_a": 200,
+            "fg_a": 200,
+            # Staff see their own school only: they report incidents, they do not browse the board.
+            "school_leader_a": 200,
+            "staff_a": 404,
+            "auditor_a": 200,
+            "coordinator_b": 404,
+            "sector_analyst": 404,
+            "sector_curator": 404,
+        },
+    )
+    assert_access(
+        personas,
+        f"/api/v1/organisations/{t.school_a2.pk}",
+        api=True,
+        expected={
+            "coordinator_a": 200,
+            "board_member_a": 200,
+            "privacy_officer_a": 200,
+            "fg_a": 200,
+            "school_leader_a": 404,
+            "staff_a": 404,
+            "auditor_a": 200,
+            "coordinator_b": 404,
+            "sector_analyst": 404,
+            "sector_curator": 404,
+        },
+    )
 
 
 def test_token_narrowed_to_a_school(personas: Personas) -> None:
@@ -75,8 +113,9 @@ def test_bad_tokens_answer_401_with_reason(personas: Personas) -> None:
     bad = Client(headers={"authorization": "Bearer sw_nonsense"}).get("/api/v1/me")
     assert bad.status_code == 401
     assert "detail" in bad.json()
-    token, raw = create_api_token(TEST_ACTOR, user=user, name="kort",
-                                  expires_at=timezone.now() - dt.timedelta(minutes=1))
+    token, raw = create_api_token(
+        TEST_ACTOR, user=user, name="kort", expires_at=timezone.now() - dt.timedelta(minutes=1)
+    )
     expired = Client(headers={"authorization": f"Bearer {raw}"}).get("/api/v1/me")
     assert expired.status_code == 401
     assert "verlopen" in expired.json()["detail"]

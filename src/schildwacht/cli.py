@@ -16,9 +16,15 @@ def main(argv: list[str] | None = None) -> None:
     elif command == "restore":
         # The encryption key comes back from the backup being restored.
         os.environ.setdefault("SCHILDWACHT_RESTORING", "1")
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(argv)
+    try:
+        execute_from_command_line(argv)
+    except ImproperlyConfigured as exc:
+        # A configuration mistake is the operator's to fix: say what, without a traceback.
+        sys.stderr.write(f"schildwacht: configuration error: {exc}\n")
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -179,8 +179,10 @@ if TESTING:
     PASSWORD_HASHERS = ["schildwacht.accounts.hashers.FastArgon2PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -200,7 +202,8 @@ CSRF_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
-SECURE_HSTS_PRELOAD = False
+# The preload token only allows submitting the domain to browsers' list; it adds nothing itself.
+SECURE_HSTS_PRELOAD = HTTPS and env_bool("SCHILDWACHT_HSTS_PRELOAD", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -299,3 +302,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("SCHILDWACHT_LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Operations (schildwacht worker): retention of sign-in attempt records (django-axes: e-mail and
+# IP addresses) and of finished background-task results.
+LOGIN_ATTEMPT_RETENTION_DAYS = env_int("SCHILDWACHT_LOGIN_ATTEMPT_RETENTION_DAYS", 30, minimum=1)
+TASK_RESULT_RETENTION_DAYS = env_int("SCHILDWACHT_TASK_RESULT_RETENTION_DAYS", 14, minimum=1)

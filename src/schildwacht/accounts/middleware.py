@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -21,6 +22,12 @@ _MFA_EXEMPT_NAMES = (
 )
 
 
+def is_verified(user: Any) -> bool:
+    """Whether the user's session has its second factor (django-otp adds ``is_verified``)."""
+    check = getattr(user, "is_verified", None)
+    return bool(check()) if check is not None else False
+
+
 class SessionGenerationMiddleware:
     """Ends a session whose user has since logged out everywhere or reset their password."""
 
@@ -30,7 +37,7 @@ class SessionGenerationMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         if user.is_authenticated and (
-            request.session.get(SESSION_GENERATION_KEY) != user.session_generation  # type: ignore[union-attr]
+            request.session.get(SESSION_GENERATION_KEY) != getattr(user, "session_generation", 0)
         ):
             logout(request)
         return self.get_response(request)
@@ -59,9 +66,10 @@ class MFARequiredMiddleware:
         user = request.user
         if (
             user.is_authenticated
-            and not user.is_verified()  # type: ignore[union-attr]
+            and not is_verified(user)
             and not request.path.startswith(self._exempt_paths())
         ):
-            target = "accounts:mfa_verify" if user.has_authenticator else "accounts:mfa_setup"  # type: ignore[union-attr]
+            has_authenticator = getattr(user, "has_authenticator", False)
+            target = "accounts:mfa_verify" if has_authenticator else "accounts:mfa_setup"
             return redirect(target)
         return self.get_response(request)

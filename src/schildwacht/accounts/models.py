@@ -96,8 +96,13 @@ class AuthenticatorDevice(ThrottlingMixin, Device):
             if step > self.last_t and self.code_at(step) == int(text):
                 self.last_t = step
                 self.throttle_reset(commit=False)
-                self.save(update_fields=["last_t", "throttling_failure_count",
-                                         "throttling_failure_timestamp"])
+                self.save(
+                    update_fields=[
+                        "last_t",
+                        "throttling_failure_count",
+                        "throttling_failure_timestamp",
+                    ]
+                )
                 return True
         self.throttle_increment()
         return False
@@ -126,6 +131,9 @@ class RecoveryCode(models.Model):
     code_hash = models.CharField(max_length=64)
     used_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"herstelcode {self.pk} ({'gebruikt' if self.used_at else 'ongebruikt'})"
+
 
 def hash_secret(value: str) -> str:
     """Hash for high-entropy random secrets (tokens, recovery codes): SHA-256 is enough here."""
@@ -149,8 +157,10 @@ class IdentityProvider(models.Model):
     """
 
     organisation = models.ForeignKey(
-        "organisations.Organisation", on_delete=models.CASCADE,
-        related_name="identity_providers", verbose_name=_("bestuur"),
+        "organisations.Organisation",
+        on_delete=models.CASCADE,
+        related_name="identity_providers",
+        verbose_name=_("bestuur"),
     )
     kind = models.CharField(_("soort"), max_length=20, choices=ProviderKind.choices)
     name = models.CharField(_("naam"), max_length=100)
@@ -158,19 +168,27 @@ class IdentityProvider(models.Model):
     client_id = models.CharField(_("client-id"), max_length=255)
     client_secret = EncryptedTextField(_("clientgeheim"))
     email_domains = models.CharField(
-        _("e-maildomeinen"), max_length=500,
+        _("e-maildomeinen"),
+        max_length=500,
         help_text=_("Komma-gescheiden, bijv. regenboog.nl, leerling.regenboog.nl"),
     )
     require_mfa_claim = models.BooleanField(
-        _("MFA-bewijs van de provider vereisen"), default=True,
+        _("MFA-bewijs van de provider vereisen"),
+        default=True,
         help_text=_("Weiger aanmelding als het ID-token geen MFA meldt (claim 'amr')."),
     )
     enabled = models.BooleanField(_("actief"), default=True)
 
     objects = IdentityProviderQuerySet.as_manager()
     audit_fields: ClassVar[list[str]] = [
-        "organisation", "kind", "name", "issuer", "client_id", "email_domains",
-        "require_mfa_claim", "enabled",
+        "organisation",
+        "kind",
+        "name",
+        "issuer",
+        "client_id",
+        "email_domains",
+        "require_mfa_claim",
+        "enabled",
     ]
 
     class Meta:
@@ -199,7 +217,7 @@ class ProviderDevice(Device):
         return False
 
 
-TOKEN_PREFIX = "sw_"
+TOKEN_PREFIX = "sw_"  # noqa: S105 - a recognisable prefix, not a secret
 
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
@@ -222,7 +240,9 @@ class ApiToken(models.Model):
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     read_only = models.BooleanField(_("alleen lezen"), default=False)
     organisations = models.ManyToManyField(
-        "organisations.Organisation", blank=True, related_name="+",
+        "organisations.Organisation",
+        blank=True,
+        related_name="+",
         verbose_name=_("beperkt tot organisaties"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -231,8 +251,14 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
-    audit_fields: ClassVar[list[str]] = ["user", "name", "prefix", "read_only", "expires_at",
-                                         "revoked_at"]
+    audit_fields: ClassVar[list[str]] = [
+        "user",
+        "name",
+        "prefix",
+        "read_only",
+        "expires_at",
+        "revoked_at",
+    ]
 
     class Meta:
         verbose_name = _("API-token")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 
+from schildwacht.accounts.middleware import is_verified
 from schildwacht.accounts.models import ApiToken, hash_secret
 
 # Writing last_used_at on every request would turn reads into writes; once a minute is enough.
@@ -36,7 +37,8 @@ class BearerTokenAuth(HttpBearer):
         if found.last_used_at is None or now - found.last_used_at > _LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
         user = found.user
-        user.api_token = found
+        # Scoping reads the token from the user, so its narrowing applies everywhere.
+        user.api_token = found  # type: ignore[attr-defined]
         request.user = user
         return user
 
@@ -48,6 +50,6 @@ class VerifiedSessionAuth(APIKeyCookie):
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.is_verified():
+        if user is not None and user.is_authenticated and is_verified(user):
             return user
         return None

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.http import HttpRequest
 from ninja import Router
 
-from schildwacht.api.schemas import MeOut, MembershipOut, TokenOut
+from schildwacht.accounts.models import User
+from schildwacht.api.schemas import MembershipOut, MeOut, TokenOut
 from schildwacht.organisations.models import Membership
 
 router = Router(tags=["me"])
@@ -13,13 +16,13 @@ router = Router(tags=["me"])
 
 @router.get("/me", response=MeOut, summary="De ingelogde gebruiker en zijn lidmaatschappen")
 def me(request: HttpRequest) -> MeOut:
-    user = request.user
+    user = cast(User, request.user)
     memberships = Membership.objects.filter(user_id=user.pk).select_related("organisation")
     token = getattr(user, "api_token", None)
     return MeOut(
         id=user.pk,
-        email=user.email,  # type: ignore[union-attr]
-        full_name=user.full_name,  # type: ignore[union-attr]
+        email=user.email,
+        full_name=user.full_name,
         memberships=[
             MembershipOut(
                 organisation=m.organisation_id,

@@ -15,9 +15,13 @@ router = Router(tags=["organisations"])
 
 def _out(org: Organisation) -> OrganisationOut:
     return OrganisationOut(
-        id=org.pk, name=org.name, kind=org.kind,  # type: ignore[arg-type]
-        parent=org.parent_id, bevoegd_gezag_number=org.bevoegd_gezag_number,
-        brin=org.brin, vestiging=org.vestiging,
+        id=org.pk,
+        name=org.name,
+        kind=org.kind,  # type: ignore[arg-type]
+        parent=org.parent_id,
+        bevoegd_gezag_number=org.bevoegd_gezag_number,
+        brin=org.brin,
+        vestiging=org.vestiging,
     )
 
 

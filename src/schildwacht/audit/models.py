@@ -48,14 +48,24 @@ class AuditEntry(models.Model):
 
     created_at = models.DateTimeField(_("tijdstip"), db_index=True)
     actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False,
-        null=True, blank=True, related_name="+", verbose_name=_("gebruiker"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("gebruiker"),
     )
     actor_token_id = models.BigIntegerField(_("API-token"), null=True, blank=True)
     actor_label = models.CharField(_("actor"), max_length=200)
     organisation = models.ForeignKey(
-        "organisations.Organisation", on_delete=models.DO_NOTHING, db_constraint=False,
-        null=True, blank=True, related_name="+", verbose_name=_("organisatie"),
+        "organisations.Organisation",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisatie"),
     )
     action = models.CharField(_("handeling"), max_length=20, choices=AuditAction.choices)
     object_type = models.CharField(_("objectsoort"), max_length=100)
@@ -90,7 +100,10 @@ class AuditPayload(models.Model):
     """The before/after values of one entry: {field: [before, after]}; erasable."""
 
     entry = models.OneToOneField(
-        AuditEntry, on_delete=models.DO_NOTHING, db_constraint=False, primary_key=True,
+        AuditEntry,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        primary_key=True,
         related_name="payload",
     )
     changes = models.JSONField(null=True)
@@ -99,6 +112,9 @@ class AuditPayload(models.Model):
     class Meta:
         verbose_name = _("auditwaarden")
         verbose_name_plural = _("auditwaarden")
+
+    def __str__(self) -> str:
+        return f"waarden van #{self.entry_id}"
 
 
 class ChainHead(models.Model):
@@ -115,3 +131,6 @@ class ChainHead(models.Model):
 
     class Meta:
         verbose_name = _("ketenkop")
+
+    def __str__(self) -> str:
+        return f"keten tot #{self.last_entry_id}"

@@ -153,8 +153,16 @@ def _hashed_fields(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def _lock_head() -> ChainHead:
-    # The row is created by a migration, so every writer finds it and queues on its lock.
-    return ChainHead.objects.select_for_update().get(pk=ChainHead.SINGLETON_ID)
+    """Lock the chain head row; every writer queues on this lock."""
+    head = ChainHead.objects.select_for_update().filter(pk=ChainHead.SINGLETON_ID).first()
+    if head is None:
+        # A migration creates the row; a flushed database (tests) has none. Inserting with
+        # ON CONFLICT DO NOTHING lets concurrent first writers all succeed, then all lock it.
+        ChainHead.objects.bulk_create(
+            [ChainHead(pk=ChainHead.SINGLETON_ID, last_hash=GENESIS_HASH)], ignore_conflicts=True
+        )
+        head = ChainHead.objects.select_for_update().get(pk=ChainHead.SINGLETON_ID)
+    return head
 
 
 def record_changes(actor: Actor, changes: Sequence[Change]) -> list[AuditEntry]:
@@ -214,7 +222,10 @@ def record_event(
 ) -> AuditEntry:
     """Record an event that is not a model change (a login, an export), in its own transaction."""
     change = Change(
-        action=action, object_type=object_type, object_id=object_id, object_repr=object_repr,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr,
         organisation_id=organisation_id,
         changes={key: [None, _jsonable(value)] for key, value in (details or {}).items()},
     )
@@ -236,8 +247,19 @@ class ChainReport:
 
 
 _ENTRY_FIELDS = (
-    "id", "created_at", "actor_user_id", "actor_token_id", "actor_label", "organisation_id",
-    "action", "object_type", "object_id", "object_repr", "payload_digest", "prev_hash", "hash",
+    "id",
+    "created_at",
+    "actor_user_id",
+    "actor_token_id",
+    "actor_label",
+    "organisation_id",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "payload_digest",
+    "prev_hash",
+    "hash",
 )
 
 
@@ -269,8 +291,11 @@ def verify_chain(batch_size: int = 2000) -> ChainReport:
     head = ChainHead.objects.filter(pk=ChainHead.SINGLETON_ID).first()
     head_hash = head.last_hash if head else GENESIS_HASH
     if head_hash != prev:
-        return ChainReport(checked, head.last_entry_id if head else None,
-                           "the newest entries are missing (chain head does not match)")
+        return ChainReport(
+            checked,
+            head.last_entry_id if head else None,
+            "the newest entries are missing (chain head does not match)",
+        )
     return ChainReport(checked)
 
 
@@ -285,11 +310,15 @@ def erase_expired_payloads(actor: Actor, older_than: dt.datetime) -> int:
         )
         count = payloads.update(changes=None, erased_at=timezone.now())
         if count:
-            record_change(actor, Change(
-                action=AuditAction.ERASE, object_type="audit.auditpayload",
-                object_repr=f"{count}", changes={"erased": [None, count],
-                                                 "older_than": [None, older_than.isoformat()]},
-            ))
+            record_change(
+                actor,
+                Change(
+                    action=AuditAction.ERASE,
+                    object_type="audit.auditpayload",
+                    object_repr=f"{count}",
+                    changes={"erased": [None, count], "older_than": [None, older_than.isoformat()]},
+                ),
+            )
     return count
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from schildwacht.accounts.middleware import is_verified
 from schildwacht.organisations.models import Organisation
 from schildwacht.organisations.scoping import visible_organisation_ids
 
@@ -33,7 +34,7 @@ def active_organisation_for(request: HttpRequest) -> Organisation | None:
 
 def active_organisation(request: HttpRequest) -> dict[str, Any]:
     user = request.user
-    if not getattr(user, "is_authenticated", False) or not user.is_verified():  # type: ignore[union-attr]
+    if not getattr(user, "is_authenticated", False) or not is_verified(user):
         return {}
     return {
         "active_organisation": active_organisation_for(request),

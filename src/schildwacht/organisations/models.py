@@ -46,11 +46,17 @@ class Organisation(models.Model):
     kind = models.CharField(_("soort"), max_length=10, choices=OrganisationKind.choices)
     name = models.CharField(_("naam"), max_length=200)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
         verbose_name=_("bovenliggende organisatie"),
     )
     bevoegd_gezag_number = models.CharField(
-        _("bevoegd-gezagnummer"), max_length=5, blank=True,
+        _("bevoegd-gezagnummer"),
+        max_length=5,
+        blank=True,
         validators=[validate_bevoegd_gezag_number],
     )
     brin = models.CharField(_("BRIN-code"), max_length=4, blank=True, validators=[validate_brin])
@@ -64,7 +70,12 @@ class Organisation(models.Model):
     objects = OrganisationQuerySet.as_manager()
 
     audit_fields: ClassVar[list[str]] = [
-        "kind", "name", "parent", "bevoegd_gezag_number", "brin", "vestiging",
+        "kind",
+        "name",
+        "parent",
+        "bevoegd_gezag_number",
+        "brin",
+        "vestiging",
     ]
 
     class Meta:
@@ -110,12 +121,17 @@ class Organisation(models.Model):
         expected_parent = _PARENT_KIND[OrganisationKind(self.kind)]
         parent_kind = self.parent.kind if self.parent_id and self.parent else None
         if parent_kind != expected_parent:
-            errors.setdefault("parent", []).append(ValidationError(
-                _("Een %(kind)s hoort onder een %(parent)s."),
-                params={"kind": self.get_kind_display(),
-                        "parent": OrganisationKind(expected_parent).label if expected_parent
-                        else _("niets (het is de top)")},
-            ))
+            errors.setdefault("parent", []).append(
+                ValidationError(
+                    _("Een %(kind)s hoort onder een %(parent)s."),
+                    params={
+                        "kind": self.get_kind_display(),
+                        "parent": OrganisationKind(expected_parent).label
+                        if expected_parent
+                        else _("niets (het is de top)"),
+                    },
+                )
+            )
         if self.kind == OrganisationKind.BOARD and not self.bevoegd_gezag_number:
             errors.setdefault("bevoegd_gezag_number", []).append(
                 ValidationError(_("Een bestuur heeft een bevoegd-gezagnummer."))
@@ -137,8 +153,42 @@ class Organisation(models.Model):
             errors.setdefault("brin", []).append(
                 ValidationError(_("Alleen een school heeft een BRIN-code en vestigingsnummer."))
             )
+        errors.update(self._duplicate_identifier_errors())
         if errors:
             raise ValidationError(errors)
+
+    def _duplicate_identifier_errors(self) -> dict[str, list[ValidationError]]:
+        """Name the field of a taken identifier (the constraints only say "not unique")."""
+        others = Organisation.objects.exclude(pk=self.pk)
+        if (
+            self.kind == OrganisationKind.BOARD
+            and others.filter(
+                kind=OrganisationKind.BOARD, bevoegd_gezag_number=self.bevoegd_gezag_number
+            ).exists()
+        ):
+            return {
+                "bevoegd_gezag_number": [
+                    ValidationError(
+                        _("Er is al een bestuur met bevoegd-gezagnummer %(value)s."),
+                        params={"value": self.bevoegd_gezag_number},
+                    )
+                ]
+            }
+        if (
+            self.kind == OrganisationKind.SCHOOL
+            and others.filter(
+                kind=OrganisationKind.SCHOOL, brin=self.brin, vestiging=self.vestiging
+            ).exists()
+        ):
+            return {
+                "brin": [
+                    ValidationError(
+                        _("Er is al een school met BRIN %(brin)s en vestiging %(vestiging)s."),
+                        params={"brin": self.brin, "vestiging": self.vestiging},
+                    )
+                ]
+            }
+        return {}
 
 
 class MembershipQuerySet(ScopedQuerySet["Membership"]):
@@ -154,11 +204,15 @@ class Membership(models.Model):
     """
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
         verbose_name=_("gebruiker"),
     )
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="memberships",
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="memberships",
         verbose_name=_("organisatie"),
     )
     role = models.CharField(_("rol"), max_length=32, choices=[(r.value, r.value) for r in Role])
@@ -193,7 +247,11 @@ class Membership(models.Model):
         on_sector = self.organisation.kind == OrganisationKind.SECTOR
         if sector_role and not on_sector:
             raise ValidationError(
-                {"role": _("Een sectorrol wordt op de sector gegeven, niet op een bestuur of school.")}
+                {
+                    "role": _(
+                        "Een sectorrol wordt op de sector gegeven, niet op een bestuur of school."
+                    )
+                }
             )
         if not sector_role and on_sector:
             raise ValidationError(

@@ -18,8 +18,17 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 ROLES_FILE = Path(__file__).parent / "data" / "roles.yaml"
 
 ACTIONS = {"view", "change", "approve", "advise", "report", "manage"}
-AREAS = {"all", "privacy", "own", "audit", "evidence", "incidents", "members",
-         "sector_aggregates", "catalogues"}
+AREAS = {
+    "all",
+    "privacy",
+    "own",
+    "audit",
+    "evidence",
+    "incidents",
+    "members",
+    "sector_aggregates",
+    "catalogues",
+}
 
 
 class Role(StrEnum):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models
 
-from schildwacht.organisations.roles import is_sector_role, role_definitions, role_grants
+from schildwacht.organisations.roles import Role, is_sector_role, role_definitions, role_grants
 
 if TYPE_CHECKING:
     from schildwacht.organisations.models import Organisation
@@ -90,7 +90,7 @@ def organisation_ids(user: Any, action: str = "view", area: str = "all") -> froz
         if is_sector_role(role) or not role_grants(role, action, area):
             continue
         paths.add(path)
-        if action in READ_ACTIONS and role_definitions()[role].reads_up and parent_id:
+        if action in READ_ACTIONS and role_definitions()[Role(role)].reads_up and parent_id:
             # The board's own items, not those of sibling schools.
             ancestors.add(parent_id)
     ids = _subtree_ids(paths) | ancestors
@@ -132,7 +132,7 @@ def visible_organisation_ids(user: Any) -> frozenset[int]:
             direct.add(org_id)
             continue
         paths.add(path)
-        if parent_id and role_definitions()[role].reads_up:
+        if parent_id and role_definitions()[Role(role)].reads_up:
             direct.add(parent_id)
     ids = _subtree_ids(paths) | direct
     if token_ids is not None:

@@ -26,7 +26,9 @@ def validate_brin(value: str) -> None:
     """A BRIN code is two digits and two capital letters, e.g. 12AB."""
     if not _BRIN.match(value or ""):
         raise ValidationError(
-            _("Een BRIN-code bestaat uit twee cijfers en twee hoofdletters (bijv. 12AB), niet %(value)r."),
+            _(
+                "Een BRIN-code bestaat uit twee cijfers en twee hoofdletters (bijv. 12AB), niet %(value)r."
+            ),
             code="invalid_brin",
             params={"value": value},
         )

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import secrets
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote, urlencode
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django_otp.models import Device
 
 from schildwacht.accounts.models import (
     ApiToken,
@@ -19,7 +23,14 @@ from schildwacht.accounts.models import (
     hash_secret,
 )
 from schildwacht.audit.models import AuditAction
-from schildwacht.audit.services import Actor, Change, change_for, record_change, snapshot
+from schildwacht.audit.services import (
+    Actor,
+    Change,
+    change_for,
+    record_change,
+    record_event,
+    snapshot,
+)
 
 RECOVERY_CODE_COUNT = 10
 
@@ -38,10 +49,16 @@ def set_password(actor: Actor, user: User, password: str) -> None:
         user.set_password(password)
         user.session_generation += 1
         user.save(update_fields=["password", "session_generation"])
-        record_change(actor, Change(
-            action=AuditAction.UPDATE, object_type="accounts.user", object_id=str(user.pk),
-            object_repr=str(user), changes={"password": [None, "gewijzigd"]},
-        ))
+        record_change(
+            actor,
+            Change(
+                action=AuditAction.UPDATE,
+                object_type="accounts.user",
+                object_id=str(user.pk),
+                object_repr=str(user),
+                changes={"password": [None, "gewijzigd"]},
+            ),
+        )
 
 
 def new_totp_secret() -> str:
@@ -75,12 +92,19 @@ def confirm_authenticator(
             user=user, defaults={"name": "Herstelcodes", "confirmed": True}
         )
         codes = _new_recovery_codes(recovery)
-        record_change(actor, Change(
-            action=AuditAction.CREATE, object_type="accounts.authenticatordevice",
-            object_id=str(device.pk), object_repr=str(user),
-            changes={"authenticator": [None, "ingesteld"],
-                     "recovery_codes": [None, RECOVERY_CODE_COUNT]},
-        ))
+        record_change(
+            actor,
+            Change(
+                action=AuditAction.CREATE,
+                object_type="accounts.authenticatordevice",
+                object_id=str(device.pk),
+                object_repr=str(user),
+                changes={
+                    "authenticator": [None, "ingesteld"],
+                    "recovery_codes": [None, RECOVERY_CODE_COUNT],
+                },
+            ),
+        )
     return device, codes
 
 
@@ -91,11 +115,16 @@ def regenerate_recovery_codes(actor: Actor, user: User) -> list[str]:
             user=user, defaults={"name": "Herstelcodes", "confirmed": True}
         )
         codes = _new_recovery_codes(device)
-        record_change(actor, Change(
-            action=AuditAction.UPDATE, object_type="accounts.recoverycodedevice",
-            object_id=str(device.pk), object_repr=str(user),
-            changes={"recovery_codes": [None, RECOVERY_CODE_COUNT]},
-        ))
+        record_change(
+            actor,
+            Change(
+                action=AuditAction.UPDATE,
+                object_type="accounts.recoverycodedevice",
+                object_id=str(device.pk),
+                object_repr=str(user),
+                changes={"recovery_codes": [None, RECOVERY_CODE_COUNT]},
+            ),
+        )
     return codes
 
 
@@ -109,11 +138,16 @@ def enrol_demo_authenticator(actor: Actor, user: User, secret: str) -> Authentic
         device = AuthenticatorDevice.objects.create(
             user=user, name="Authenticator", secret=secret, confirmed=True
         )
-        record_change(actor, Change(
-            action=AuditAction.CREATE, object_type="accounts.authenticatordevice",
-            object_id=str(device.pk), object_repr=str(user),
-            changes={"authenticator": [None, "ingesteld (demo)"]},
-        ))
+        record_change(
+            actor,
+            Change(
+                action=AuditAction.CREATE,
+                object_type="accounts.authenticatordevice",
+                object_id=str(device.pk),
+                object_repr=str(user),
+                changes={"authenticator": [None, "ingesteld (demo)"]},
+            ),
+        )
     return device
 
 
@@ -122,10 +156,16 @@ def log_out_everywhere(actor: Actor, user: User) -> None:
     with transaction.atomic():
         user.session_generation += 1
         user.save(update_fields=["session_generation"])
-        record_change(actor, Change(
-            action=AuditAction.LOGOUT, object_type="accounts.user", object_id=str(user.pk),
-            object_repr=str(user), changes={"sessions": ["actief", "overal beëindigd"]},
-        ))
+        record_change(
+            actor,
+            Change(
+                action=AuditAction.LOGOUT,
+                object_type="accounts.user",
+                object_id=str(user.pk),
+                object_repr=str(user),
+                changes={"sessions": ["actief", "overal beëindigd"]},
+            ),
+        )
 
 
 def create_api_token(
@@ -144,7 +184,11 @@ def create_api_token(
     raw, digest = ApiToken.generate()
     with transaction.atomic():
         token = ApiToken.objects.create(
-            user=user, name=name, prefix=raw[:8], token_hash=digest, read_only=read_only,
+            user=user,
+            name=name,
+            prefix=raw[:8],
+            token_hash=digest,
+            read_only=read_only,
             expires_at=expires_at,
         )
         organisations = list(organisations)
@@ -163,3 +207,125 @@ def revoke_api_token(actor: Actor, token: ApiToken) -> None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
         record_change(actor, change_for(AuditAction.UPDATE, token, before, snapshot(token)))
+
+
+# --- Sign-in events and the second factor -------------------------------------------------------
+
+LOGIN_PAGE_ACTOR_LABEL = "anoniem (inlogpagina)"
+
+
+class SecondFactorThrottled(Exception):
+    """Too many wrong codes in a row: the user has to wait before trying again."""
+
+
+def totp_uri(user: User, secret: str) -> str:
+    """The otpauth:// URI an authenticator app scans; apps expect the secret in base32."""
+    label = quote(f"{settings.OTP_TOTP_ISSUER}:{user.email}", safe=":@")
+    params = urlencode(
+        {
+            "secret": totp_secret_base32(secret),
+            "issuer": settings.OTP_TOTP_ISSUER,
+            "digits": AuthenticatorDevice.digits,
+            "period": AuthenticatorDevice.step,
+        }
+    )
+    return f"otpauth://totp/{label}?{params}"
+
+
+def totp_secret_base32(secret: str) -> str:
+    """The hex-stored secret as base32, for typing it into an app by hand."""
+    return base64.b32encode(bytes.fromhex(secret)).decode().rstrip("=")
+
+
+def match_pending_totp(secret: str, token: str) -> int | None:
+    """The time step at which ``token`` is valid for a not yet confirmed ``secret`` (±1 step)."""
+    if not (token.isdigit() and len(token) == AuthenticatorDevice.digits):
+        return None
+    device = AuthenticatorDevice(secret=secret)  # never saved: only its TOTP arithmetic is used
+    now = device.current_step()
+    for step in range(now - device.drift, now + device.drift + 1):
+        if device.code_at(step) == int(token):
+            return step
+    return None
+
+
+def record_login(actor: Actor, user: User, *, step: str, method: str = "") -> None:
+    """Record a completed sign-in step (password, or second factor with its method)."""
+    details = {"stap": step} | ({"methode": method} if method else {})
+    record_event(
+        actor,
+        AuditAction.LOGIN,
+        object_type="accounts.user",
+        object_id=str(user.pk),
+        object_repr=str(user),
+        details=details,
+    )
+
+
+def record_login_failure(username: str, *, ip_address: str | None) -> None:
+    """Record a failed password sign-in. The password is never recorded."""
+    email = username[:254]
+    user = User.objects.filter(email=email).first()
+    record_event(
+        Actor(label=LOGIN_PAGE_ACTOR_LABEL),
+        AuditAction.LOGIN_FAILED,
+        object_type="accounts.user",
+        object_id=str(user.pk) if user else "",
+        object_repr=email,
+        details={"stap": "wachtwoord", "ip": ip_address or ""},
+    )
+
+
+def record_logout(actor: Actor, user: User) -> None:
+    """Record that a user signed out of this session."""
+    record_event(
+        actor,
+        AuditAction.LOGOUT,
+        object_type="accounts.user",
+        object_id=str(user.pk),
+        object_repr=str(user),
+        details={"sessie": "beëindigd"},
+    )
+
+
+def verify_second_factor(actor: Actor, user: User, token: str) -> Device | None:
+    """Check a TOTP code or a recovery code of ``user``; return the device that accepted it.
+
+    The authenticator row is locked while checking, so one code cannot be accepted twice by
+    two requests at the same moment. Wrong codes of either kind count towards the
+    authenticator's throttle; while it is throttled nothing is checked and
+    ``SecondFactorThrottled`` is raised. A failure lands in the audit trail.
+    """
+    with transaction.atomic():
+        authenticator = (
+            AuthenticatorDevice.objects.select_for_update()
+            .filter(user=user, confirmed=True)
+            .first()
+        )
+        if authenticator is not None and not authenticator.verify_is_allowed()[0]:
+            raise SecondFactorThrottled
+        accepted: Device | None = None
+        method = "totp"
+        looks_like_totp = token.isdigit() and len(token) == AuthenticatorDevice.digits
+        if authenticator is not None and looks_like_totp:
+            if authenticator.verify_token(token):
+                accepted = authenticator
+        else:
+            method = "herstelcode"
+            recovery = RecoveryCodeDevice.objects.filter(user=user, confirmed=True).first()
+            if recovery is not None and recovery.verify_token(token):
+                accepted = recovery
+            elif authenticator is not None:
+                authenticator.throttle_increment()
+    if accepted is None:
+        record_event(
+            actor,
+            AuditAction.LOGIN_FAILED,
+            object_type="accounts.user",
+            object_id=str(user.pk),
+            object_repr=str(user),
+            details={"stap": "tweede factor", "methode": method},
+        )
+    else:
+        record_login(actor, user, step="tweede factor", method=method)
+    return accepted

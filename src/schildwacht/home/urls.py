@@ -1,5 +1,6 @@
-from django.http import HttpResponse
 from django.urls import path
 
+from schildwacht.home import views
+
 app_name = "home"
-urlpatterns = [path("", lambda r: HttpResponse(), name="start")]
+urlpatterns = [path("", views.start, name="start")]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from schildwacht.audit.models import AuditAction
 from schildwacht.audit.services import Actor, change_for, record_change, snapshot
@@ -21,8 +23,9 @@ def create_organisation(
         organisation.save()
         organisation.path = f"{parent.path if parent else '/'}{organisation.pk}/"
         organisation.save(update_fields=["path"])
-        record_change(actor, change_for(AuditAction.CREATE, organisation, None,
-                                        snapshot(organisation)))
+        record_change(
+            actor, change_for(AuditAction.CREATE, organisation, None, snapshot(organisation))
+        )
     return organisation
 
 
@@ -36,8 +39,9 @@ def update_organisation(actor: Actor, organisation: Organisation, **values: Any)
     organisation.full_clean(exclude=["path"])
     with transaction.atomic():
         organisation.save()
-        record_change(actor, change_for(AuditAction.UPDATE, organisation, before,
-                                        snapshot(organisation)))
+        record_change(
+            actor, change_for(AuditAction.UPDATE, organisation, before, snapshot(organisation))
+        )
     return organisation
 
 
@@ -50,14 +54,43 @@ def add_membership(actor: Actor, *, user: Any, organisation: Organisation, role:
     membership.full_clean()
     with transaction.atomic():
         membership.save()
-        record_change(actor, change_for(AuditAction.CREATE, membership, None,
-                                        snapshot(membership)))
+        record_change(actor, change_for(AuditAction.CREATE, membership, None, snapshot(membership)))
     return membership
 
 
 def remove_membership(actor: Actor, membership: Membership) -> None:
     """Take a role away; the user keeps their account and other memberships."""
     with transaction.atomic():
-        record_change(actor, change_for(AuditAction.DELETE, membership, snapshot(membership),
-                                        None))
+        record_change(actor, change_for(AuditAction.DELETE, membership, snapshot(membership), None))
         membership.delete()
+
+
+def add_member(
+    actor: Actor, *, organisation: Organisation, email: str, role: str, full_name: str = ""
+) -> tuple[Membership, bool]:
+    """Give the person with ``email`` a role on ``organisation``, creating the account if new.
+
+    A new account gets no password and no e-mail: it signs in through the board's identity
+    provider, or a coordinator sets it up later. Returns the membership and whether it is new.
+    """
+    from schildwacht.accounts.models import User
+    from schildwacht.accounts.services import create_user
+
+    with transaction.atomic():
+        user = User.objects.filter(email__iexact=email.strip()).first()
+        if user is None:
+            user = create_user(actor, email=email.strip(), password=None, full_name=full_name)
+        existed = Membership.objects.filter(
+            user=user, organisation=organisation, role=role
+        ).exists()
+        membership = add_membership(actor, user=user, organisation=organisation, role=role)
+    return membership, not existed
+
+
+def remove_member(actor: Actor, membership: Membership) -> None:
+    """Take a role away from a member; nobody removes their own role (no accidental lock-out)."""
+    if actor.user is not None and actor.user.pk == membership.user_id:
+        raise ValidationError(
+            _("U kunt uw eigen rol niet intrekken. Vraag een andere IBP-coördinator.")
+        )
+    remove_membership(actor, membership)

@@ -62,7 +62,7 @@ def test_chain_detects_changed_values_and_missing_tail(tree: Tree) -> None:
         cursor.execute("DELETE FROM audit_auditentry WHERE id = %s", [last.pk])
     report = verify_chain()
     assert not report.intact
-    assert "missing" in report.reason
+    assert "ontbreken" in report.reason
 
 
 def test_erasing_values_keeps_chain_valid(tree: Tree) -> None:

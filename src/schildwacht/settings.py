@@ -257,9 +257,8 @@ USE_TZ = True
 TIME_ZONE = "Europe/Amsterdam"
 
 STATIC_URL = "/static/"
-STATIC_ROOT = SCHILDWACHT_HOME / "static"
-# WhiteNoise serves straight from the app folders, so no collectstatic step is needed and a
-# reverse proxy is optional.
+# WhiteNoise serves straight from the app folders, so no collectstatic step (and no
+# STATIC_ROOT) is needed and a reverse proxy is optional.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "/files/"
@@ -307,3 +306,6 @@ LOGGING = {
 # IP addresses) and of finished background-task results.
 LOGIN_ATTEMPT_RETENTION_DAYS = env_int("SCHILDWACHT_LOGIN_ATTEMPT_RETENTION_DAYS", 30, minimum=1)
 TASK_RESULT_RETENTION_DAYS = env_int("SCHILDWACHT_TASK_RESULT_RETENTION_DAYS", 14, minimum=1)
+# The project-wide static folder (schildwacht/static) belongs to no app, so the finders that
+# WhiteNoise serves from must be told about it.
+STATICFILES_DIRS = [BASE_DIR / "static"]

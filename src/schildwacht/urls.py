@@ -1,7 +1,7 @@
 """Top-level URL configuration."""
 
 from django.urls import include, path
-from django.views.i18n import JavaScriptCatalog, set_language
+from django.views.i18n import set_language
 
 from schildwacht.api import api
 
@@ -11,6 +11,5 @@ urlpatterns = [
     path("organisaties/", include("schildwacht.organisations.urls")),
     path("audit/", include("schildwacht.audit.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
-    path("i18n/catalog.js", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", api.urls),
 ]

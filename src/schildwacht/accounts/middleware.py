@@ -18,6 +18,9 @@ _MFA_EXEMPT_NAMES = (
     "accounts:mfa_setup",
     "accounts:mfa_verify",
     "accounts:logout",
+    # Someone who typed only a password may still switch to the board's own provider.
+    "accounts:oidc_start",
+    "accounts:oidc_callback",
     "set_language",
 )
 

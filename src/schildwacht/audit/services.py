@@ -18,6 +18,7 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from schildwacht.audit.models import AuditAction, AuditEntry, AuditPayload, ChainHead
 
@@ -278,13 +279,19 @@ def verify_chain(batch_size: int = 2000) -> ChainReport:
             break
         for row in rows:
             if row["prev_hash"] != prev:
-                return ChainReport(checked, row["id"], "prev_hash does not match the entry before")
+                return ChainReport(
+                    checked, row["id"], gettext("de vorige hash klopt niet met de regel ervoor")
+                )
             if entry_hash(prev, _hashed_fields(row)) != row["hash"]:
-                return ChainReport(checked, row["id"], "hash does not match the entry's fields")
+                return ChainReport(
+                    checked, row["id"], gettext("de hash klopt niet met de velden van de regel")
+                )
             if row["payload__erased_at"] is None and (
                 payload_digest(row["payload__changes"]) != row["payload_digest"]
             ):
-                return ChainReport(checked, row["id"], "before/after values were changed")
+                return ChainReport(
+                    checked, row["id"], gettext("de voor- en na-waarden zijn gewijzigd")
+                )
             prev = row["hash"]
             checked += 1
             last_id = row["id"]
@@ -294,7 +301,7 @@ def verify_chain(batch_size: int = 2000) -> ChainReport:
         return ChainReport(
             checked,
             head.last_entry_id if head else None,
-            "the newest entries are missing (chain head does not match)",
+            gettext("de nieuwste regels ontbreken (de ketenkop klopt niet)"),
         )
     return ChainReport(checked)
 

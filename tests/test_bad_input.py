@@ -1,0 +1,46 @@
+"""Bad input anywhere gets a clear answer, never a 500."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from tests.personas import Personas
+
+
+def test_oversized_form_post_is_refused(personas: Personas, settings) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    response = Client().post("/accounts/login/", data={"username": "a" * 4000, "password": "x"})
+    assert response.status_code == 400
+
+
+def test_oversized_api_body_is_refused(personas: Personas, settings) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    client = personas.api("coordinator_a")
+    response = client.post("/api/v1/me", data="x" * 4000, content_type="application/json")
+    assert response.status_code in {405, 413}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/organisations/-1",
+        "/api/v1/organisations/99999999999999999999",
+        "/api/v1/organisations/%00",
+        "/organisaties/abc/",
+        "/organisaties/999999/",
+    ],
+)
+def test_foreign_or_malformed_ids(personas: Personas, path: str) -> None:
+    client = (
+        personas.api("coordinator_a")
+        if path.startswith("/api")
+        else personas.client("coordinator_a")
+    )
+    assert client.get(path).status_code in {404, 422}
+
+
+def test_malformed_bearer_header(db: None) -> None:
+    for header in ["Bearer", "Bearer ", "Basic abc", "Bearer " + "x" * 10000]:
+        response = Client(headers={"authorization": header}).get("/api/v1/me")
+        assert response.status_code == 401, header

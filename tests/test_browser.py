@@ -25,14 +25,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def browser_page() -> Iterator[Any]:
+def browser_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing; CI must install Debian's chromium package")
         pytest.skip(f"{CHROMIUM} is not installed")
     # Playwright's sync API runs an event loop in this thread; Django's ORM calls in the test
     # (and in live_server's thread) are still synchronous.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    # Scoped to this test, so it never leaks into later subprocesses.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -47,7 +47,7 @@ def test_verifyaudit_names_tampered_entry(tree: Tree) -> None:
     message = str(raised.value)
     assert f"regel {victim.pk} " in message
     assert timezone.localtime(victim.created_at).isoformat() in message
-    assert "hash does not match" in message
+    assert "de hash klopt niet" in message
 
 
 def test_verifyaudit_names_deleted_last_entry(tree: Tree) -> None:
@@ -58,7 +58,7 @@ def test_verifyaudit_names_deleted_last_entry(tree: Tree) -> None:
         _verify()
     assert raised.value.returncode == 1
     assert f"regel {last.pk} " in str(raised.value)
-    assert "missing" in str(raised.value)
+    assert "ontbreken" in str(raised.value)
 
 
 def test_verifyaudit_detects_changed_payload(tree: Tree) -> None:
@@ -72,7 +72,7 @@ def test_verifyaudit_detects_changed_payload(tree: Tree) -> None:
     with pytest.raises(CommandError) as raised:
         _verify()
     assert f"regel {entry.pk} " in str(raised.value)
-    assert "values were changed" in str(raised.value)
+    assert "waarden zijn gewijzigd" in str(raised.value)
 
 
 def test_verifyaudit_intact_after_erasing_payloads(tree: Tree) -> None:

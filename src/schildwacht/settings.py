@@ -270,8 +270,9 @@ STORAGES = {
 # Background work: django-tasks with the database backend; tests run tasks at once.
 TASKS = {
     "default": {
+        # The demo runs no worker: its e-mails go straight to the console.
         "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
-        if TESTING
+        if TESTING or DEMO_MODE
         else "django_tasks_db.DatabaseBackend"
     }
 }

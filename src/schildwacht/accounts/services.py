@@ -10,8 +10,13 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext
 from django_otp.models import Device
 
 from schildwacht.accounts.models import (
@@ -31,8 +36,53 @@ from schildwacht.audit.services import (
     record_event,
     snapshot,
 )
+from schildwacht.operations.notifications import notify
 
 RECOVERY_CODE_COUNT = 10
+
+
+def _security_notice(user: User, what: str) -> None:
+    """Tell the user by e-mail that something security-relevant changed on their account."""
+    notify(
+        [user.email],
+        "accounts/email/security_change.txt",
+        {"name": str(user), "what": what, "site_url": settings.SITE_URL},
+    )
+
+
+def invite_user(actor: Actor, user: User, *, organisation: Any, role_label: str) -> None:
+    """E-mail a new member a link to set their first password (valid as a reset link is)."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    path = reverse(
+        "accounts:password_reset_confirm",
+        kwargs={"uidb64": uid, "token": default_token_generator.make_token(user)},
+    )
+    notify(
+        [user.email],
+        "accounts/email/invitation.txt",
+        {
+            "name": str(user),
+            "inviter": actor.user or "Schildwacht",
+            "role": role_label,
+            "organisation": organisation,
+            "link": settings.SITE_URL.rstrip("/") + path,
+        },
+    )
+
+
+def announce_role(actor: Actor, user: User, *, organisation: Any, role_label: str) -> None:
+    """E-mail an existing user that they were given a new role."""
+    notify(
+        [user.email],
+        "accounts/email/new_role.txt",
+        {
+            "name": str(user),
+            "inviter": actor.user or "Schildwacht",
+            "role": role_label,
+            "organisation": organisation,
+            "site_url": settings.SITE_URL,
+        },
+    )
 
 
 def create_user(actor: Actor, *, email: str, password: str | None, full_name: str = "") -> User:
@@ -59,6 +109,7 @@ def set_password(actor: Actor, user: User, password: str) -> None:
                 changes={"password": [None, "gewijzigd"]},
             ),
         )
+        _security_notice(user, gettext("uw wachtwoord is gewijzigd"))
 
 
 def new_totp_secret() -> str:
@@ -105,6 +156,7 @@ def confirm_authenticator(
                 },
             ),
         )
+        _security_notice(user, gettext("er is een authenticator-app ingesteld"))
     return device, codes
 
 
@@ -195,6 +247,9 @@ def create_api_token(
         token.organisations.set(organisations)
         after = snapshot(token) | {"organisations": sorted(o.pk for o in organisations)}
         record_change(actor, change_for(AuditAction.CREATE, token, None, after))
+        _security_notice(
+            user, gettext("er is een API-token „%(name)s” aangemaakt") % {"name": name}
+        )
     return token, raw
 
 

@@ -70,20 +70,26 @@ def add_member(
 ) -> tuple[Membership, bool]:
     """Give the person with ``email`` a role on ``organisation``, creating the account if new.
 
-    A new account gets no password and no e-mail: it signs in through the board's identity
-    provider, or a coordinator sets it up later. Returns the membership and whether it is new.
+    A new account gets no password but an invitation e-mail with a link to set one (or it signs
+    in through the board's identity provider); an existing user is told of the new role.
+    Returns the membership and whether it is new.
     """
     from schildwacht.accounts.models import User
-    from schildwacht.accounts.services import create_user
+    from schildwacht.accounts.services import announce_role, create_user, invite_user
 
     with transaction.atomic():
         user = User.objects.filter(email__iexact=email.strip()).first()
+        created = user is None
         if user is None:
             user = create_user(actor, email=email.strip(), password=None, full_name=full_name)
         existed = Membership.objects.filter(
             user=user, organisation=organisation, role=role
         ).exists()
         membership = add_membership(actor, user=user, organisation=organisation, role=role)
+        if created:
+            invite_user(actor, user, organisation=organisation, role_label=membership.role_label)
+        elif not existed:
+            announce_role(actor, user, organisation=organisation, role_label=membership.role_label)
     return membership, not existed
 
 

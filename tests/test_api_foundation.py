@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from schildwacht.accounts.models import ApiToken
 from schildwacht.accounts.services import create_api_token, revoke_api_token
-from tests.personas import TEST_ACTOR, Personas, assert_access
+from tests.personas import PERSONA_ROLES, TEST_ACTOR, Personas, assert_access
 
 
 def test_me_lists_memberships(personas: Personas) -> None:
@@ -18,7 +18,7 @@ def test_me_lists_memberships(personas: Personas) -> None:
     assert body["memberships"] == [
         {
             "organisation": personas.tree.school_a1.pk,
-            "organisation_name": "De Eik",
+            "name": "De Eik",
             "kind": "school",
             "role": "school_leader",
             "role_label": "Schoolleider",
@@ -97,6 +97,43 @@ def test_organisation_detail_is_404_outside_reach(personas: Personas) -> None:
             "sector_curator": 404,
         },
     )
+
+
+def test_me_and_organisations_answer_every_persona(personas: Personas) -> None:
+    everyone = dict.fromkeys(PERSONA_ROLES, 200)
+    assert_access(personas, "/api/v1/me", everyone, api=True)
+    assert_access(personas, "/api/v1/organisations", everyone, api=True)
+    anonymous = Client()
+    assert anonymous.get("/api/v1/me").status_code == 401
+    assert anonymous.get("/api/v1/organisations").status_code == 401
+
+
+def test_api_docs_are_public_but_hold_no_data(personas: Personas) -> None:
+    response = Client().get("/api/v1/docs")
+    assert response.status_code == 200
+    assert b"openapi.json" in response.content
+    assert personas.tree.board_a.name.encode() not in response.content
+
+
+def test_read_only_token_and_narrowed_token_cannot_write_upwards(personas: Personas) -> None:
+    from schildwacht.organisations.scoping import organisation_ids, sector_ids
+
+    t = personas.tree
+    user = personas["coordinator_a"]
+    token, _raw = create_api_token(
+        TEST_ACTOR, user=user, name="school", organisations=[t.school_a1]
+    )
+    user.api_token = token
+    # Reading the board's own items is allowed, as for the user; writing stays on the school.
+    assert organisation_ids(user, "view") == {t.school_a1.pk, t.board_a.pk}
+    assert organisation_ids(user, "change") == {t.school_a1.pk}
+    assert organisation_ids(user, "manage", "members") == {t.school_a1.pk}
+    curator = personas["sector_curator"]
+    token, _raw = create_api_token(
+        TEST_ACTOR, user=curator, name="nergens", organisations=[t.board_a]
+    )
+    curator.api_token = token
+    assert sector_ids(curator, "manage", "catalogues") == set()
 
 
 def test_token_narrowed_to_a_school(personas: Personas) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from tests.personas import Personas
@@ -15,29 +16,39 @@ def test_oversized_form_post_is_refused(personas: Personas, settings) -> None:
 
 
 def test_oversized_api_body_is_refused(personas: Personas, settings) -> None:
-    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    settings.MAX_REQUEST_SIZE = 1024
     client = personas.api("coordinator_a")
     response = client.post("/api/v1/me", data="x" * 4000, content_type="application/json")
-    assert response.status_code in {405, 413}
+    assert response.status_code == 413
+    assert "te groot" in response.json()["detail"]
+
+
+def test_oversized_upload_is_refused_before_reading(personas: Personas, settings) -> None:
+    settings.MAX_REQUEST_SIZE = 1024
+    response = personas.client("coordinator_a").post(
+        "/accounts/tokens/", data={"bestand": SimpleUploadedFile("groot.csv", b"x" * 4000)}
+    )
+    assert response.status_code == 413
 
 
 @pytest.mark.parametrize(
-    "path",
+    ("path", "status"),
     [
-        "/api/v1/organisations/-1",
-        "/api/v1/organisations/99999999999999999999",
-        "/api/v1/organisations/%00",
-        "/organisaties/abc/",
-        "/organisaties/999999/",
+        ("/api/v1/organisations/-1", 404),
+        ("/api/v1/organisations/99999999999999999999", 404),
+        ("/api/v1/organisations/%00", 422),
+        ("/api/v1/organisations/abc", 422),
+        ("/organisaties/abc/", 404),
+        ("/organisaties/999999/", 404),
+        ("/organisaties/-1/", 404),
     ],
 )
-def test_foreign_or_malformed_ids(personas: Personas, path: str) -> None:
-    client = (
-        personas.api("coordinator_a")
-        if path.startswith("/api")
-        else personas.client("coordinator_a")
-    )
-    assert client.get(path).status_code in {404, 422}
+def test_foreign_or_malformed_ids(personas: Personas, path: str, status: int) -> None:
+    if path.startswith("/api"):
+        client = personas.api("coordinator_a")
+    else:
+        client = personas.client("coordinator_a")
+    assert client.get(path).status_code == status
 
 
 def test_malformed_bearer_header(db: None) -> None:

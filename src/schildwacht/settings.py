@@ -105,6 +105,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "schildwacht.operations.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -216,8 +217,10 @@ if not HTTPS:
     # HSTS, SSL redirect and secure cookies are off on purpose for plain-HTTP demo and tests.
     SILENCED_SYSTEM_CHECKS = ["security.W004", "security.W008", "security.W012", "security.W016"]
 
-# Requests: a bound on what one request may carry, so oversized bodies are refused early.
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("SCHILDWACHT_MAX_REQUEST_MB", 25, minimum=1) * 1024 * 1024
+# Requests: a bound on what one request may carry (uploads included), so oversized bodies are
+# refused before they are read; form and JSON data apart from files stay much smaller.
+MAX_REQUEST_SIZE = env_int("SCHILDWACHT_MAX_REQUEST_MB", 25, minimum=1) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = min(MAX_REQUEST_SIZE, 5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 

@@ -26,7 +26,7 @@ def me(request: HttpRequest) -> MeOut:
         memberships=[
             MembershipOut(
                 organisation=m.organisation_id,
-                organisation_name=m.organisation.name,
+                name=m.organisation.name,
                 kind=m.organisation.kind,  # type: ignore[arg-type]
                 role=m.role,
                 role_label=m.role_label,

@@ -9,7 +9,7 @@ from ninja import Schema
 
 class MembershipOut(Schema):
     organisation: int
-    organisation_name: str
+    name: str
     kind: Literal["sector", "board", "school"]
     role: str
     role_label: str

@@ -52,7 +52,7 @@ def _subtree_ids(paths: set[str]) -> set[int]:
     return set(Organisation.objects.filter(query).values_list("id", flat=True))
 
 
-def _token_limit(user: Any) -> tuple[bool, set[int] | None]:
+def _token_limit(user: Any, action: str = "view") -> tuple[bool, set[int] | None]:
     """(read_only, organisation ids the token is narrowed to or None) for a token request."""
     token = getattr(user, "api_token", None)
     if token is None:
@@ -63,12 +63,14 @@ def _token_limit(user: Any) -> tuple[bool, set[int] | None]:
     from schildwacht.organisations.models import Organisation
 
     ids = _subtree_ids(set(narrowed))
-    # A school-scoped token may still read its board's own items, as its user may.
-    ids |= set(
-        Organisation.objects.filter(id__in=ids, parent__isnull=False).values_list(
-            "parent_id", flat=True
+    if action in READ_ACTIONS:
+        # A school-scoped token may still read its board's own items, as its user may; it
+        # never writes there.
+        ids |= set(
+            Organisation.objects.filter(id__in=ids, parent__isnull=False).values_list(
+                "parent_id", flat=True
+            )
         )
-    )
     return token.read_only, ids
 
 
@@ -80,7 +82,7 @@ def organisation_ids(user: Any, action: str = "view", area: str = "all") -> froz
     key = (action, area)
     if key in cache:
         return cache[key]
-    read_only, token_ids = _token_limit(user)
+    read_only, token_ids = _token_limit(user, action)
     if read_only and action not in READ_ACTIONS:
         cache[key] = frozenset()
         return cache[key]
@@ -104,13 +106,15 @@ def sector_ids(user: Any, action: str, area: str) -> frozenset[int]:
     """Ids of sector nodes where ``user`` holds a sector role granting ``action`` on ``area``."""
     if user is None or not user.is_authenticated or not user.is_active:
         return frozenset()
-    read_only, _ids = _token_limit(user)
+    read_only, token_ids = _token_limit(user, action)
     if read_only and action not in READ_ACTIONS:
         return frozenset()
     return frozenset(
         org_id
         for role, _path, org_id, _parent in _memberships(user)
-        if is_sector_role(role) and role_grants(role, action, area)
+        if is_sector_role(role)
+        and role_grants(role, action, area)
+        and (token_ids is None or org_id in token_ids)
     )
 
 

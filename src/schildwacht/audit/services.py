@@ -94,14 +94,23 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
 
 
 def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, list[Any]]:
-    """{field: [before, after]} for every field whose value differs."""
+    """{field: [before, after]} for every field whose value differs.
+
+    An empty value ("" or None) next to another empty value is no change: a new object's blank
+    fields are left out rather than recorded as "nothing → nothing".
+    """
     before = before or {}
     after = after or {}
     return {
         key: [before.get(key), after.get(key)]
         for key in sorted(set(before) | set(after))
         if before.get(key) != after.get(key)
+        and not (_is_empty(before.get(key)) and _is_empty(after.get(key)))
     }
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value == ""
 
 
 def change_for(

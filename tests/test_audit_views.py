@@ -161,3 +161,49 @@ def test_htmx_partial(personas: Personas) -> None:
     assert "Ding 0" in body
     full = client.get("/audit/").content.decode()
     assert 'id="auditregels"' in full and 'hx-target="#auditregels"' in full
+
+
+def test_dates_out_of_range_are_field_errors(personas: Personas) -> None:
+    """Dates near the ends of the calendar are reported on the field, never an overflow."""
+    client = personas.client("auditor_a")
+    for query, field in (
+        ("date_to=9999-12-31", "id_date_to"),
+        ("date_from=0001-01-01", "id_date_from"),
+        ("date_from=1999-12-31&date_to=3000-01-01", "id_date_from"),
+    ):
+        for headers in ({}, {"HX-Request": "true"}):
+            response = client.get(f"/audit/?{query}", headers=headers)
+            assert response.status_code == 200, query
+            html = response.content.decode()
+            assert "Kies een datum tussen 1 januari 2000 en 31 december 2999." in html, query
+            if not headers:
+                # The error sits on the field and is linked to its input.
+                assert f'aria-describedby="{field}_error" id="{field}"' in html, query
+                assert f'<ul class="field__errors" id="{field}_error">' in html, query
+    page = client.get("/audit/").content.decode()
+    assert 'min="2000-01-01"' in page and 'max="2999-12-31"' in page
+    # The bounds themselves are valid.
+    ok = client.get("/audit/?date_from=2000-01-01&date_to=2999-12-31").content.decode()
+    assert "Kies een datum tussen" not in ok
+
+
+def test_object_types_show_their_model_name(personas: Personas) -> None:
+    from django.conf import settings
+
+    t = personas.tree
+    _record(t.board_a, 1, object_type="accounts.user")
+    _record(t.board_a, 1, object_type="tests.row")
+    client = personas.client("coordinator_a")
+    html = client.get("/audit/").content.decode()
+    assert '<span class="muted">gebruiker</span>' in html
+    assert '<span class="muted">tests.row</span>' in html
+    assert ">accounts.user<" not in html
+    # The filter keeps the code as its value but shows the name.
+    assert '<option value="accounts.user">gebruiker</option>' in html
+    filtered = client.get("/audit/?object_type=accounts.user").content.decode()
+    assert '<span class="muted">gebruiker</span>' in filtered
+    assert '<span class="muted">tests.row</span>' not in filtered
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get("/audit/").content.decode()
+    assert '<span class="muted">user</span>' in english
+    assert ">accounts.user<" not in english

@@ -155,3 +155,59 @@ def test_language_switch_to_english(personas: Personas) -> None:
     assert inspect(client.get("/").content.decode()).html_lang == "en"
     client.post("/i18n/setlang/", {"language": "nl", "next": "/"})
     assert inspect(client.get("/").content.decode()).html_lang == "nl"
+
+
+def test_role_sections_table() -> None:
+    """Each role's sections in order; a broader grant replaces its privacy-only counterpart."""
+    from schildwacht.home.views import _sections
+    from schildwacht.organisations.models import Organisation
+    from schildwacht.organisations.roles import Role
+
+    expected = {
+        Role.AUDITOR: ["Waar staan we?", "Mijn trainingen", "Bewijsstukken", "Audittrail"],
+        Role.BOARD_MEMBER: [
+            "Waar staan we?",
+            "Ter besluitvorming",
+            "Incident of datalek melden",
+            "Mijn trainingen",
+            "Bewijsstukken",
+            "Audittrail",
+        ],
+        Role.FG: ["Privacy in beeld", "Advies"],
+        Role.PRIVACY_OFFICER: [
+            "Waar staan we?",
+            "Privacywerk",
+            "Incident of datalek melden",
+            "Mijn trainingen",
+            "Bewijsstukken",
+        ],
+        Role.SCHOOL_LEADER: [
+            "Waar staan we?",
+            "Aan de slag",
+            "Incident of datalek melden",
+            "Mijn trainingen",
+            "Bewijsstukken",
+        ],
+        Role.SECTOR_ANALYST: ["Sectoroverzicht"],
+        Role.SECTOR_CURATOR: ["Gedeelde catalogi"],
+        Role.SECURITY_OFFICER: [
+            "Waar staan we?",
+            "Aan de slag",
+            "Incident of datalek melden",
+            "Mijn trainingen",
+            "Bewijsstukken",
+            "Leden beheren",
+            "Audittrail",
+        ],
+        Role.STAFF: ["Incident of datalek melden", "Mijn trainingen"],
+    }
+    held_at = Organisation(pk=7, name="Stichting Test", path="0007")
+    for role in Role:
+        sections = _sections(role, held_at)
+        assert [str(s.title) for s in sections] == expected[role], role
+        links = {str(s.title): s.url for s in sections if s.url}
+        if "Leden beheren" in links:
+            assert links["Leden beheren"] == "/organisaties/7/#leden"
+        if "Audittrail" in links:
+            assert links["Audittrail"] == "/audit/"
+        assert {str(s.title) for s in sections if s.tiles} <= {"Waar staan we?", "Privacy in beeld"}

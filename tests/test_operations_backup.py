@@ -30,7 +30,16 @@ from django.apps import apps
 from schildwacht.accounts.models import AuthenticatorDevice
 counts = {m._meta.label: m._base_manager.count() for m in apps.get_models()}
 device = AuthenticatorDevice.objects.get(user__email=EMAIL)
-print(json.dumps({"counts": counts, "secret": device.secret}))
+from schildwacht.audit.models import AuditEntry
+last = AuditEntry.objects.select_related("payload").order_by("-id").first()
+restore_entry = last and {
+    "actor_label": last.actor_label,
+    "action": last.action,
+    "object_type": last.object_type,
+    "object_repr": last.object_repr,
+    "changes": last.payload.changes,
+}
+print(json.dumps({"counts": counts, "secret": device.secret, "restore_entry": restore_entry}))
 """.replace("EMAIL", repr(DEMO_EMAIL))
 
 
@@ -79,6 +88,12 @@ def _round_trip(tmp_path: Path, source_url: str | None, target_url: str | None) 
     assert "versleutelingssleutel" in backup.stdout
     assert archive.stat().st_mode & 0o077 == 0
     before = _inspect(source)
+    with tarfile.open(archive) as tar:
+        handle = tar.extractfile("manifest.json")
+        assert handle is not None
+        manifest = json.load(handle)
+    before["manifest_created_at"] = manifest["created_at"]
+    before["schildwacht_version"] = manifest["schildwacht_version"]
 
     target_home = tmp_path / "target"
     target = _env(target_home, key=None, database_url=target_url)
@@ -89,13 +104,29 @@ def _round_trip(tmp_path: Path, source_url: str | None, target_url: str | None) 
     assert key_file.stat().st_mode & 0o777 == 0o600
 
     after = _inspect(target)
-    assert after["counts"] == before["counts"]
+    # Everything came back, plus one audit entry that records the restore itself.
+    expected = dict(before["counts"])
+    expected["audit.AuditEntry"] += 1
+    expected["audit.AuditPayload"] += 1
+    assert after["counts"] == expected
+    assert after["restore_entry"] == {
+        "actor_label": "systeem: restore",
+        "action": "restore",
+        "object_type": "operations.backup",
+        "object_repr": "backup.tar.gz",
+        "changes": {
+            "created_at": [None, before["manifest_created_at"]],
+            "vendor": [None, "postgresql" if target_url else "sqlite"],
+            "schildwacht_version": [None, before["schildwacht_version"]],
+            "file_count": [None, 1],
+        },
+    }
     assert after["counts"]["accounts.User"] == len(_DEMO_ACCOUNTS)
     assert after["secret"] == _demo_secret_hex()
     copy = target_home / "files" / "evidence" / "2025" / "back-uptest.pdf"
     assert copy.read_bytes() == stored.read_bytes()
     verify = _run(target, "verifyaudit")
-    assert "Audittrail intact" in verify.stdout
+    assert f"Audittrail intact: {expected['audit.AuditEntry']} regels" in verify.stdout
 
     # A second restore onto the now-used installation is refused without --force.
     again = _run(target, "restore", str(archive), check=False)

@@ -146,6 +146,42 @@ def test_purge_login_attempts() -> None:
         assert tasks.purge_login_attempts.call() == 2
     assert AccessAttempt.objects.count() == 1
     assert AccessLog.objects.count() == 1
+    # The deletion is in the audit trail: one entry, with how many and the cut-off.
+    entry = AuditEntry.objects.select_related("payload").get()
+    assert entry.actor_label == "systeem: retentie"
+    assert (entry.action, entry.object_type) == ("delete", "axes.accessattempt")
+    changes = entry.payload.changes
+    assert changes["deleted"] == [None, 2]
+    cutoff = dt.datetime.fromisoformat(changes["older_than"][1])
+    assert abs(cutoff - (timezone.now() - dt.timedelta(days=30))) < dt.timedelta(minutes=1)
+    # Nothing deleted, nothing recorded.
+    with override_settings(LOGIN_ATTEMPT_RETENTION_DAYS=30):
+        assert tasks.purge_login_attempts.call() == 0
+    assert AuditEntry.objects.count() == 1
+    assert verify_chain().intact
+
+
+@pytest.mark.django_db
+def test_prune_task_results_is_audited() -> None:
+    with override_settings(TASKS=DB_TASKS):
+        for _ in range(3):
+            tasks.send_notification.enqueue(["fg@example.test"], "Onderwerp", "Tekst")
+    old = timezone.now() - dt.timedelta(days=60)
+    ids = list(DBTaskResult.objects.values_list("id", flat=True))
+    DBTaskResult.objects.filter(id__in=ids[:2]).update(status="SUCCESSFUL", finished_at=old)
+    DBTaskResult.objects.filter(id=ids[2]).update(status="SUCCESSFUL", finished_at=timezone.now())
+    with override_settings(TASK_RESULT_RETENTION_DAYS=30):
+        assert tasks.prune_task_results.call() == 2
+    assert list(DBTaskResult.objects.values_list("id", flat=True)) == [ids[2]]
+    entry = AuditEntry.objects.select_related("payload").get()
+    assert entry.actor_label == "systeem: retentie"
+    assert entry.action == "delete"
+    assert entry.object_type == DBTaskResult._meta.label_lower
+    assert entry.payload.changes["deleted"] == [None, 2]
+    assert "older_than" in entry.payload.changes
+    with override_settings(TASK_RESULT_RETENTION_DAYS=30):
+        assert tasks.prune_task_results.call() == 0
+    assert AuditEntry.objects.count() == 1
 
 
 @pytest.mark.django_db

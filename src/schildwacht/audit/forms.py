@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from schildwacht.audit.models import AuditAction
-from schildwacht.audit.queries import AuditFilter
+from schildwacht.audit.queries import AuditFilter, object_type_label
 from schildwacht.organisations.models import Organisation
+
+# Dates outside these bounds mean nothing for a trail that started this century, and near the
+# ends of the calendar the local-midnight arithmetic of the query would overflow.
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2999, 12, 31)
+
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(
+        attrs={"type": "date", "min": EARLIEST_DATE.isoformat(), "max": LATEST_DATE.isoformat()}
+    )
 
 
 class AuditFilterForm(forms.Form):
@@ -26,12 +40,8 @@ class AuditFilterForm(forms.Form):
         max_length=200,
         help_text=_("Deel van het e-mailadres of de naam."),
     )
-    date_from = forms.DateField(
-        label=_("Vanaf datum"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("Tot en met datum"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("Vanaf datum"), required=False, widget=_date_input())
+    date_to = forms.DateField(label=_("Tot en met datum"), required=False, widget=_date_input())
 
     def __init__(
         self,
@@ -47,13 +57,29 @@ class AuditFilterForm(forms.Form):
         ]
         self._choice_field("action").choices = [("", _("Alle handelingen")), *AuditAction.choices]
         self._choice_field("object_type").choices = [("", _("Alle objectsoorten"))] + [
-            (t, t) for t in object_types
+            (t, object_type_label(t)) for t in object_types
         ]
 
     def _choice_field(self, name: str) -> forms.ChoiceField:
         field = self.fields[name]
         assert isinstance(field, forms.ChoiceField)
         return field
+
+    def _bounded_date(self, name: str) -> dt.date | None:
+        day: dt.date | None = self.cleaned_data.get(name)
+        if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise forms.ValidationError(
+                gettext("Kies een datum tussen %(earliest)s en %(latest)s.")
+                % {"earliest": date_format(EARLIEST_DATE), "latest": date_format(LATEST_DATE)},
+                code="out_of_range",
+            )
+        return day
+
+    def clean_date_from(self) -> dt.date | None:
+        return self._bounded_date("date_from")
+
+    def clean_date_to(self) -> dt.date | None:
+        return self._bounded_date("date_to")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -37,6 +37,7 @@ class AuditAction(models.TextChoices):
     LOGIN_FAILED = "login_failed", _("inloggen mislukt")
     LOGOUT = "logout", _("uitgelogd")
     ERASE = "erase", _("persoonsgegevens gewist")
+    RESTORE = "restore", _("teruggezet uit back-up")
 
 
 class AuditEntry(models.Model):

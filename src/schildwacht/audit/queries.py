@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.apps import apps
 from django.db.models import QuerySet
 
 from schildwacht.audit.models import AuditEntry
@@ -63,13 +64,26 @@ def audit_entries(user: Any, selection: AuditFilter) -> QuerySet[AuditEntry]:
 
 
 def object_types(user: Any) -> list[str]:
-    """The object types that occur in the part of the trail ``user`` may read."""
-    return list(
+    """The object types that occur in the part of the trail ``user`` may read, by their label."""
+    types = (
         AuditEntry.objects.for_user(user, "view")
         .order_by("object_type")
         .values_list("object_type", flat=True)
         .distinct()
     )
+    return sorted(types, key=lambda label: object_type_label(label).casefold())
+
+
+def object_type_label(object_type: str) -> str:
+    """What an entry's ``object_type`` is called for people: the model's verbose name.
+
+    Types that are not a model label (events such as ``operations.backup``) keep their code.
+    """
+    try:
+        model = apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return object_type
+    return str(model._meta.verbose_name)
 
 
 @dataclass(frozen=True)

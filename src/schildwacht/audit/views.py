@@ -17,6 +17,7 @@ from schildwacht.audit.queries import (
     entry_rows,
     object_types,
 )
+from schildwacht.lib.htmx import is_htmx
 
 PAGE_SIZE = 50
 
@@ -53,10 +54,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         "query": query.urlencode(),
         "zone": DISPLAY_ZONE.key,
     }
-    partial = (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
-    response = render(request, "audit/_entries.html" if partial else "audit/list.html", data)
+    template = "audit/_entries.html" if is_htmx(request) else "audit/list.html"
+    response = render(request, template, data)
     patch_vary_headers(response, ["HX-Request"])
     return response

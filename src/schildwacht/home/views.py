@@ -16,6 +16,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from schildwacht.lib.htmx import is_htmx
 from schildwacht.organisations.context import active_organisation_for
 from schildwacht.organisations.models import Membership, Organisation
 from schildwacht.organisations.roles import role_description, role_grants, role_label
@@ -29,6 +30,39 @@ class Section:
     text: str | Promise
     url: str = ""
     tiles: tuple[str | Promise, ...] = ()
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    """A row of ``ROLE_SECTIONS``: the grant that brings a section, and the section itself.
+
+    ``unless`` names a grant that replaces this section by a broader one (a board-wide view
+    instead of the privacy-only view). ``url_name`` names the page the section links to (empty:
+    still to come); with ``per_organisation`` it is the page of the organisation where the role
+    is held, and ``fragment`` a place on that page.
+    """
+
+    action: str
+    area: str
+    title: str | Promise
+    text: str | Promise
+    tiles: tuple[str | Promise, ...] = ()
+    unless: tuple[str, str] | None = None
+    url_name: str = ""
+    per_organisation: bool = False
+    fragment: str = ""
+
+    def applies_to(self, role: str) -> bool:
+        if self.unless is not None and role_grants(role, *self.unless):
+            return False
+        return role_grants(role, self.action, self.area)
+
+    def section(self, held_at: Organisation) -> Section:
+        url = ""
+        if self.url_name:
+            url = reverse(self.url_name, args=[held_at.pk] if self.per_organisation else [])
+            url += f"#{self.fragment}" if self.fragment else ""
+        return Section(self.title, self.text, url=url, tiles=self.tiles)
 
 
 @dataclass
@@ -55,81 +89,61 @@ PRIVACY_TILES = (
     _("Verwerkersovereenkomsten"),
 )
 
+# Which grant brings which section, in the order a role panel shows them. Kept as a table
+# (one row per section, hence no auto-formatting) so a new section is one new row.
+ROLE_SECTIONS = (
+    SectionSpec(
+        "view", "all", _("Waar staan we?"), _("Het dashboard van het bestuur."),
+        tiles=DASHBOARD_TILES,
+    ),
+    SectionSpec(
+        "view", "privacy", _("Privacy in beeld"), _("Alle privacyzaken van het bestuur."),
+        tiles=PRIVACY_TILES, unless=("view", "all"),
+    ),
+    SectionSpec(
+        "approve", "all", _("Ter besluitvorming"),
+        _("Metingen om goed te keuren en risico's om te accepteren verschijnen hier."),
+    ),
+    SectionSpec(
+        "change", "all", _("Aan de slag"),
+        _("Nulmeting, groeipad, registers en maatregelen bijhouden."),
+    ),
+    SectionSpec(
+        "change", "privacy", _("Privacywerk"),
+        _("Verwerkingsregister, DPIA's en datalekken namens het bestuur."),
+        unless=("change", "all"),
+    ),
+    SectionSpec("advise", "privacy", _("Advies"), _("Uw adviezen over DPIA's en datalekken.")),
+    SectionSpec(
+        "report", "incidents", _("Incident of datalek melden"),
+        _(
+            "Meld hier straks een beveiligingsincident of datalek; de 72-uurstermijn loopt "
+            "vanaf de ontdekking."
+        ),
+    ),
+    SectionSpec("view", "own", _("Mijn trainingen"), _("Uw bewustwordingstrainingen.")),
+    SectionSpec("view", "evidence", _("Bewijsstukken"), _("Bewijs bij metingen en maatregelen.")),
+    SectionSpec(
+        "view", "sector_aggregates", _("Sectoroverzicht"),
+        _("Geanonimiseerde cijfers van de hele sector; nooit gegevens van één bestuur."),
+    ),
+    SectionSpec(
+        "manage", "catalogues", _("Gedeelde catalogi"),
+        _("Normenkaders, leveranciers, risicosjablonen en detectieregels voor de sector."),
+    ),
+    SectionSpec(
+        "manage", "members", _("Leden beheren"), _("Wie welke rol heeft."),
+        url_name="organisations:detail", per_organisation=True, fragment="leden",
+    ),
+    SectionSpec(
+        "view", "audit", _("Audittrail"), _("Wie wat wanneer heeft gewijzigd."),
+        url_name="audit:list",
+    ),
+)  # fmt: skip
+
 
 def _sections(role: str, held_at: Organisation) -> list[Section]:
-    sections: list[Section] = []
-    if role_grants(role, "view", "all"):
-        sections.append(
-            Section(_("Waar staan we?"), _("Het dashboard van het bestuur."), tiles=DASHBOARD_TILES)
-        )
-    elif role_grants(role, "view", "privacy"):
-        sections.append(
-            Section(
-                _("Privacy in beeld"), _("Alle privacyzaken van het bestuur."), tiles=PRIVACY_TILES
-            )
-        )
-    if role_grants(role, "approve", "all"):
-        sections.append(
-            Section(
-                _("Ter besluitvorming"),
-                _("Metingen om goed te keuren en risico's om te accepteren verschijnen hier."),
-            )
-        )
-    if role_grants(role, "change", "all"):
-        sections.append(
-            Section(_("Aan de slag"), _("Nulmeting, groeipad, registers en maatregelen bijhouden."))
-        )
-    elif role_grants(role, "change", "privacy"):
-        sections.append(
-            Section(
-                _("Privacywerk"), _("Verwerkingsregister, DPIA's en datalekken namens het bestuur.")
-            )
-        )
-    if role_grants(role, "advise", "privacy"):
-        sections.append(Section(_("Advies"), _("Uw adviezen over DPIA's en datalekken.")))
-    if role_grants(role, "report", "incidents"):
-        sections.append(
-            Section(
-                _("Incident of datalek melden"),
-                _(
-                    "Meld hier straks een beveiligingsincident of datalek; de 72-uurstermijn loopt "
-                    "vanaf de ontdekking."
-                ),
-            )
-        )
-    if role_grants(role, "view", "own"):
-        sections.append(Section(_("Mijn trainingen"), _("Uw bewustwordingstrainingen.")))
-    if role_grants(role, "view", "evidence"):
-        sections.append(Section(_("Bewijsstukken"), _("Bewijs bij metingen en maatregelen.")))
-    if role_grants(role, "view", "sector_aggregates"):
-        sections.append(
-            Section(
-                _("Sectoroverzicht"),
-                _("Geanonimiseerde cijfers van de hele sector; nooit gegevens van één bestuur."),
-            )
-        )
-    if role_grants(role, "manage", "catalogues"):
-        sections.append(
-            Section(
-                _("Gedeelde catalogi"),
-                _("Normenkaders, leveranciers, risicosjablonen en detectieregels voor de sector."),
-            )
-        )
-    if role_grants(role, "manage", "members"):
-        sections.append(
-            Section(
-                _("Leden beheren"),
-                _("Wie welke rol heeft."),
-                url=reverse("organisations:detail", args=[held_at.pk]) + "#leden",
-            )
-        )
-    if role_grants(role, "view", "audit"):
-        sections.append(
-            Section(
-                _("Audittrail"), _("Wie wat wanneer heeft gewijzigd."), url=reverse("audit:list")
-            )
-        )
-    return sections
+    return [spec.section(held_at) for spec in ROLE_SECTIONS if spec.applies_to(role)]
 
 
 def role_panels(user_id: int | None, organisation: Organisation | None) -> list[RolePanel]:
@@ -162,11 +176,7 @@ def start(request: HttpRequest) -> HttpResponse:
         "panels": role_panels(request.user.pk, organisation),
         "htmx_switch": True,
     }
-    partial = (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
-    template = "home/_role_panels.html" if partial else "home/start.html"
+    template = "home/_role_panels.html" if is_htmx(request) else "home/start.html"
     response = render(request, template, data)
     patch_vary_headers(response, ["HX-Request"])
     return response

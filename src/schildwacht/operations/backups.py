@@ -28,9 +28,12 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from schildwacht.audit.models import AuditAction
+from schildwacht.audit.services import Actor, record_event
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -385,4 +388,33 @@ def restore_backup(
                 % {"listed": manifest.get("file_count"), "restored": result.file_count}
             )
         _restore_key((workdir / KEY_MEMBER).read_text(), result)
+    _record_restore(path, manifest, vendor, database, result)
     return result
+
+
+def _record_restore(
+    path: Path, manifest: dict[str, Any], vendor: str, database: str, result: RestoreResult
+) -> None:
+    """Append the restore itself to the restored trail, so the trail shows where it resumed."""
+    if database != DEFAULT_DB_ALIAS:
+        # record_event writes through the default connection; other aliases are not audited.
+        return
+    try:
+        record_event(
+            Actor.system("restore"),
+            AuditAction.RESTORE,
+            object_type="operations.backup",
+            object_repr=path.name,
+            details={
+                "created_at": manifest.get("created_at"),
+                "vendor": vendor,
+                "schildwacht_version": manifest.get("schildwacht_version"),
+                "file_count": result.file_count,
+            },
+        )
+    except DatabaseError as exc:
+        # A backup of an older version may lack columns until `migrate` has run; the data is
+        # back, so the restore stands and the operator is told what is missing.
+        result.warnings.append(
+            _("Het terugzetten is niet in de audittrail vastgelegd: %(error)s") % {"error": exc}
+        )

@@ -13,11 +13,13 @@ from importlib import import_module
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
-from schildwacht.audit.services import Actor, erase_expired_payloads
+from schildwacht.audit.models import AuditAction
+from schildwacht.audit.services import Actor, erase_expired_payloads, record_event
 
 logger = logging.getLogger(__name__)
 
@@ -33,15 +35,30 @@ def clear_expired_sessions() -> None:
 def purge_login_attempts() -> int:
     """Delete django-axes records of sign-in attempts older than the retention period.
 
-    They hold e-mail addresses and IP addresses: personal data with a short purpose.
+    They hold e-mail addresses and IP addresses: personal data with a short purpose. The audit
+    trail records how many were deleted, in the same transaction as the deletion.
     """
     cutoff = timezone.now() - dt.timedelta(days=settings.LOGIN_ATTEMPT_RETENTION_DAYS)
-    deleted = 0
-    deleted += AccessAttempt.objects.filter(attempt_time__lt=cutoff).delete()[0]
-    deleted += AccessFailureLog.objects.filter(attempt_time__lt=cutoff).delete()[0]
-    deleted += AccessLog.objects.filter(attempt_time__lt=cutoff).delete()[0]
+    with transaction.atomic():
+        deleted = 0
+        deleted += AccessAttempt.objects.filter(attempt_time__lt=cutoff).delete()[0]
+        deleted += AccessFailureLog.objects.filter(attempt_time__lt=cutoff).delete()[0]
+        deleted += AccessLog.objects.filter(attempt_time__lt=cutoff).delete()[0]
+        _record_deletion(AccessAttempt._meta.label_lower, deleted, cutoff)
     logger.info("purged %d sign-in attempt records", deleted)
     return deleted
+
+
+def _record_deletion(object_type: str, deleted: int, cutoff: dt.datetime) -> None:
+    """One audit entry for a retention job that deleted rows; nothing when it deleted none."""
+    if deleted:
+        record_event(
+            Actor.system("retentie"),
+            AuditAction.DELETE,
+            object_type=object_type,
+            object_repr=str(deleted),
+            details={"deleted": deleted, "older_than": cutoff},
+        )
 
 
 @task()
@@ -55,7 +72,10 @@ def erase_audit_payloads() -> int:
 def prune_task_results() -> int:
     """Delete results of finished background tasks older than TASK_RESULT_RETENTION_DAYS."""
     cutoff = timezone.now() - dt.timedelta(days=settings.TASK_RESULT_RETENTION_DAYS)
-    deleted, _per_model = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
+    with transaction.atomic():
+        finished = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff)
+        deleted, _per_model = finished.delete()
+        _record_deletion(DBTaskResult._meta.label_lower, deleted, cutoff)
     return deleted
 
 

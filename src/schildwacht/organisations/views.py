@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from schildwacht.audit.services import Actor
+from schildwacht.lib.htmx import is_htmx
 from schildwacht.organisations import context
 from schildwacht.organisations.forms import MemberAddForm
 from schildwacht.organisations.models import Membership, Organisation
@@ -169,7 +170,7 @@ def switch_organisation(request: HttpRequest) -> HttpResponse:
     if org_id not in visible_organisation_ids(request.user):
         raise Http404
     request.session[context.SESSION_KEY] = org_id
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx(request):
         # The start page listens for this event and reloads its panels for the new organisation.
         response = HttpResponse(status=204)
         response["HX-Trigger"] = "organisatie-gewisseld"

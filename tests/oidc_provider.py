@@ -48,6 +48,8 @@ class ProviderSettings:
     nonce_override: str | None = None
     audience_override: str | None = None
     expired: bool = False
+    # When set, discovery answers with a redirect to this URL instead of the document.
+    discovery_redirect: str | None = None
     auth_methods: list[str] = field(
         default_factory=lambda: ["client_secret_post", "client_secret_basic"]
     )
@@ -70,6 +72,8 @@ class LocalOIDCProvider:
         self.codes: dict[str, IssuedCode] = {}
         self.authorize_requests: list[dict[str, str]] = []
         self.token_requests: list[dict[str, str]] = []
+        # Every request that reached the provider, as "METHOD /path" (discovery and JWKS too).
+        self.requests: list[str] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -216,8 +220,12 @@ class LocalOIDCProvider:
 
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
+                provider.requests.append(f"GET {parts.path}")
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-                if parts.path == "/.well-known/openid-configuration":
+                redirect_to = provider.settings.discovery_redirect
+                if parts.path == "/.well-known/openid-configuration" and redirect_to:
+                    self._send(302, {}, {"Location": redirect_to})
+                elif parts.path == "/.well-known/openid-configuration":
                     self._send(200, provider.discovery())
                 elif parts.path == "/jwks":
                     self._send(200, provider.jwks())
@@ -228,6 +236,7 @@ class LocalOIDCProvider:
                     self._send(404, {"error": "not_found"})
 
             def do_POST(self) -> None:
+                provider.requests.append(f"POST {urlsplit(self.path).path}")
                 length = int(self.headers.get("Content-Length", "0"))
                 raw = self.rfile.read(length).decode()
                 form = {k: v[0] for k, v in parse_qs(raw).items()}

@@ -92,12 +92,24 @@ def failures() -> list[dict[str, Any]]:
     ]
 
 
-def assert_refused(response: Any, status: int, text: str, reason: str) -> None:
+def assert_refused(
+    response: Any,
+    status: int,
+    text: str,
+    reason: str,
+    logs: pytest.LogCaptureFixture | None = None,
+) -> None:
+    """The sign-in was refused with ``text``; with ``logs`` the failure concerned no known
+    account, so it is only logged (never audited), else it is the last audited failure."""
     assert response.status_code == status
     assert text in response.content.decode()
     assert not response.wsgi_request.user.is_authenticated
     assert "_auth_user_id" not in response.wsgi_request.session
-    assert failures()[-1]["reason"].startswith(reason), failures()
+    if logs is None:
+        assert failures()[-1]["reason"].startswith(reason), failures()
+    else:
+        assert failures() == []
+        assert any(f"failed: {reason}" in r.getMessage() for r in logs.records), logs.text
 
 
 def test_round_trip_signs_in_with_the_providers_mfa(
@@ -183,37 +195,43 @@ def test_mfa_claim_not_required_when_switched_off(
 
 
 def test_token_signed_with_another_key_is_refused(
-    idp: IdentityProvider, jan: User, provider: LocalOIDCProvider
+    idp: IdentityProvider, jan: User, provider: LocalOIDCProvider, caplog: pytest.LogCaptureFixture
 ) -> None:
     provider.settings.sign_with_wrong_key = True
-    assert_refused(sign_in(Client()), 400, "kon niet worden gecontroleerd", "bad id_token")
+    assert_refused(sign_in(Client()), 400, "kon niet worden gecontroleerd", "bad id_token", caplog)
 
 
 def test_wrong_nonce_is_refused(
-    idp: IdentityProvider, jan: User, provider: LocalOIDCProvider
+    idp: IdentityProvider, jan: User, provider: LocalOIDCProvider, caplog: pytest.LogCaptureFixture
 ) -> None:
     provider.settings.nonce_override = "een-andere-nonce"
-    assert_refused(sign_in(Client()), 400, "kon niet worden gecontroleerd", "nonce mismatch")
+    assert_refused(
+        sign_in(Client()), 400, "kon niet worden gecontroleerd", "nonce mismatch", caplog
+    )
 
 
 def test_wrong_audience_and_expired_token_are_refused(
-    idp: IdentityProvider, jan: User, provider: LocalOIDCProvider
+    idp: IdentityProvider, jan: User, provider: LocalOIDCProvider, caplog: pytest.LogCaptureFixture
 ) -> None:
     provider.settings.audience_override = "een-andere-app"
-    assert_refused(sign_in(Client()), 400, "kon niet worden gecontroleerd", "id_token claim")
+    assert_refused(
+        sign_in(Client()), 400, "kon niet worden gecontroleerd", "id_token claim", caplog
+    )
     provider.settings.audience_override = None
     provider.settings.expired = True
-    assert_refused(sign_in(Client()), 400, "kon niet worden gecontroleerd", "id_token expired")
+    assert_refused(
+        sign_in(Client()), 400, "kon niet worden gecontroleerd", "id_token expired", caplog
+    )
 
 
 def test_wrong_state_is_refused(
-    idp: IdentityProvider, jan: User, provider: LocalOIDCProvider
+    idp: IdentityProvider, jan: User, provider: LocalOIDCProvider, caplog: pytest.LogCaptureFixture
 ) -> None:
     client = Client()
     location = go_to_provider(client).headers["Location"]
     code = parse_qs(urlsplit(location).query)["code"][0]
     response = client.get(CALLBACK, {"code": code, "state": "vervalst"})
-    assert_refused(response, 400, "hoort niet bij deze browsersessie", "state mismatch")
+    assert_refused(response, 400, "hoort niet bij deze browsersessie", "state mismatch", caplog)
     # The code was never exchanged.
     assert provider.token_requests == []
 
@@ -230,29 +248,37 @@ def test_callback_without_a_started_login(
 
 
 def test_missing_email_is_refused(
-    idp: IdentityProvider, jan: User, provider: LocalOIDCProvider
+    idp: IdentityProvider, jan: User, provider: LocalOIDCProvider, caplog: pytest.LogCaptureFixture
 ) -> None:
     provider.settings.extra_claims = {"email": None}
-    assert_refused(sign_in(Client()), 403, "geen e-mailadres", "no email")
+    assert_refused(sign_in(Client()), 403, "geen e-mailadres", "no email", caplog)
 
 
 def test_email_outside_the_providers_domains_is_refused(
-    idp: IdentityProvider, jan: User, provider: LocalOIDCProvider
+    idp: IdentityProvider, jan: User, provider: LocalOIDCProvider, caplog: pytest.LogCaptureFixture
 ) -> None:
     provider.settings.email = "coordinator_a@example.test"
-    assert_refused(sign_in(Client()), 403, "hoort niet bij dit bestuur", "email domain")
+    assert_refused(sign_in(Client()), 403, "hoort niet bij dit bestuur", "email domain", caplog)
 
 
 def test_user_without_membership_on_that_board_is_refused(
-    idp: IdentityProvider, tree: Tree, provider: LocalOIDCProvider
+    idp: IdentityProvider, tree: Tree, provider: LocalOIDCProvider, caplog: pytest.LogCaptureFixture
 ) -> None:
     piet = make_user(f"piet@{DOMAIN}", with_authenticator=False)
     add_membership(TEST_ACTOR, user=piet, organisation=tree.board_b, role="security_officer")
     provider.settings.email = piet.email
     assert_refused(sign_in(Client(), piet.email), 403, "geen actief account", "no account")
     # An address without any account is refused the same way: no automatic provisioning.
+    # It concerns no account, so it is only logged: strangers cannot fill the audit trail.
+    audited = len(failures())
+    caplog.clear()
     provider.settings.email = f"nieuw@{DOMAIN}"
-    assert_refused(sign_in(Client(), f"nieuw@{DOMAIN}"), 403, "geen actief account", "no account")
+    response = sign_in(Client(), f"nieuw@{DOMAIN}")
+    assert response.status_code == 403
+    assert "geen actief account" in response.content.decode()
+    assert not response.wsgi_request.user.is_authenticated
+    assert len(failures()) == audited
+    assert any("failed: no account" in r.getMessage() for r in caplog.records)
     assert not User.objects.filter(email=f"nieuw@{DOMAIN}").exists()
 
 
@@ -310,7 +336,9 @@ def test_provider_unreachable_at_start(tree: Tree, jan: User) -> None:
     assert failures()[-1]["reason"] == "discovery unreachable"
 
 
-def test_provider_down_before_the_callback(tree: Tree, jan: User) -> None:
+def test_provider_down_before_the_callback(
+    tree: Tree, jan: User, caplog: pytest.LogCaptureFixture
+) -> None:
     other = LocalOIDCProvider()
     other.settings.email = JAN
     with other.running():
@@ -328,40 +356,33 @@ def test_provider_down_before_the_callback(tree: Tree, jan: User) -> None:
         )
         client = Client()
         location = go_to_provider(client).headers["Location"]
-    assert_refused(come_back(client, location), 400, "niet bereikbaar", "token endpoint")
+    assert_refused(come_back(client, location), 400, "niet bereikbaar", "token endpoint", caplog)
 
 
 def test_provider_refusing_the_code(
-    idp: IdentityProvider, jan: User, provider: LocalOIDCProvider
+    idp: IdentityProvider, jan: User, provider: LocalOIDCProvider, caplog: pytest.LogCaptureFixture
 ) -> None:
     IdentityProvider.objects.get(pk=idp.pk)
     stored = IdentityProvider.objects.get(pk=idp.pk)
     stored.client_secret = "verkeerd-geheim"
     stored.save()
     assert_refused(
-        sign_in(Client()), 400, "kon niet worden gecontroleerd", "token endpoint answered 401"
+        sign_in(Client()),
+        400,
+        "kon niet worden gecontroleerd",
+        "token endpoint answered 401",
+        caplog,
     )
 
 
 def test_provider_reporting_an_error(
-    idp: IdentityProvider, jan: User, provider: LocalOIDCProvider
+    idp: IdentityProvider, jan: User, provider: LocalOIDCProvider, caplog: pytest.LogCaptureFixture
 ) -> None:
     client = Client()
     start = client.get(START, {"email": JAN})
     state = parse_qs(urlsplit(start["Location"]).query)["state"][0]
     response = client.get(CALLBACK, {"error": "access_denied", "state": state})
-    assert_refused(response, 400, "niet voltooid", "provider error access_denied")
-
-
-def test_http_issuers_only_outside_production(settings: Any) -> None:
-    settings.DEBUG = False
-    settings.TESTING = False
-    assert insecure_url_reason("https://login.microsoftonline.com/abc/v2.0") is None
-    assert insecure_url_reason("http://idp.example.com") == "not https"
-    assert insecure_url_reason("http://127.0.0.1:9000") is None
-    assert insecure_url_reason("ftp://idp.example.com") == "not https"
-    settings.TESTING = True
-    assert insecure_url_reason("http://idp.example.com") is None
+    assert_refused(response, 400, "niet voltooid", "provider error access_denied", caplog)
 
 
 # --- configuration pages ---------------------------------------------------------------------
@@ -537,10 +558,14 @@ def test_delete_removes_provider_and_its_sessions_verification(
 
 
 def test_unusable_jwks_is_refused(
-    idp: IdentityProvider, jan: User, provider: LocalOIDCProvider, monkeypatch: Any
+    idp: IdentityProvider,
+    jan: User,
+    provider: LocalOIDCProvider,
+    monkeypatch: Any,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.setattr(provider, "jwks", lambda: {"keys": [{"kty": "nonsense"}]})
-    assert_refused(sign_in(Client()), 400, "kon niet worden gecontroleerd", "unusable jwks")
+    assert_refused(sign_in(Client()), 400, "kon niet worden gecontroleerd", "unusable jwks", caplog)
 
 
 def test_next_page_only_within_the_site(
@@ -553,3 +578,382 @@ def test_next_page_only_within_the_site(
         client = Client()
         location = go_to_provider(client, next=evil).headers["Location"]
         assert come_back(client, location)["Location"] == "/"
+
+
+# --- review fixes: cross-board takeover ------------------------------------------------------
+
+
+def _board_a_provider_for(tree: Tree, provider: LocalOIDCProvider, domain: str) -> None:
+    """Board A's provider claiming ``domain`` without the MFA check: what a hostile coordinator
+    of board A could set up (made through the service, past the form's checks)."""
+    create_identity_provider(
+        TEST_ACTOR,
+        organisation=tree.board_a,
+        kind="google",
+        name="Alfa kwaadwillend",
+        issuer=provider.issuer,
+        client_id=provider.client_id,
+        client_secret=provider.client_secret,
+        email_domains=domain,
+        require_mfa_claim=False,
+        enabled=True,
+    )
+
+
+def test_board_provider_cannot_sign_in_someone_with_rights_elsewhere(
+    tree: Tree, provider: LocalOIDCProvider
+) -> None:
+    # Board B's coordinator, added by board A's coordinator as staff on one of A's schools.
+    victim = make_user("bea@beta.test")
+    add_membership(TEST_ACTOR, user=victim, organisation=tree.board_b, role="security_officer")
+    add_membership(TEST_ACTOR, user=victim, organisation=tree.school_a1, role="staff")
+    _board_a_provider_for(tree, provider, "beta.test")
+    provider.settings.email = victim.email
+    provider.settings.amr = None
+    client = Client()
+    response = sign_in(client, victim.email)
+    assert_refused(response, 403, "rollen buiten dit bestuur", "memberships outside")
+    assert "wachtwoord" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert failures()[-1]["email"] == victim.email
+
+
+def test_fg_of_several_boards_and_sector_roles_are_refused_too(
+    tree: Tree, provider: LocalOIDCProvider
+) -> None:
+    _board_a_provider_for(tree, provider, DOMAIN)
+    fg = make_user(f"fg@{DOMAIN}", with_authenticator=False)
+    add_membership(TEST_ACTOR, user=fg, organisation=tree.board_a, role="fg")
+    add_membership(TEST_ACTOR, user=fg, organisation=tree.board_b, role="fg")
+    provider.settings.email = fg.email
+    assert_refused(sign_in(Client(), fg.email), 403, "rollen buiten", "memberships outside")
+    # The sector node is above the board, not within it.
+    analyst = make_user(f"analist@{DOMAIN}", with_authenticator=False)
+    add_membership(TEST_ACTOR, user=analyst, organisation=tree.board_a, role="staff")
+    add_membership(TEST_ACTOR, user=analyst, organisation=tree.sector, role="sector_analyst")
+    provider.settings.email = analyst.email
+    assert_refused(sign_in(Client(), analyst.email), 403, "rollen buiten", "memberships outside")
+
+
+def test_roles_on_the_board_and_its_schools_may_sign_in(
+    tree: Tree, provider: LocalOIDCProvider
+) -> None:
+    _board_a_provider_for(tree, provider, DOMAIN)
+    user = make_user(f"els@{DOMAIN}", with_authenticator=False)
+    add_membership(TEST_ACTOR, user=user, organisation=tree.board_a, role="privacy_officer")
+    add_membership(TEST_ACTOR, user=user, organisation=tree.school_a2, role="school_leader")
+    provider.settings.email = user.email
+    client = Client()
+    assert sign_in(client, user.email).status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_form_refuses_public_mail_domains(personas: Personas) -> None:
+    client = personas.client("coordinator_a")
+    url = f"/accounts/oidc/boards/{personas.tree.board_a.pk}/providers/new/"
+    for domains in ("gmail.com", "alfa.test, Hotmail.com", "ziggo.nl", "mail.outlook.com"):
+        response = client.post(url, provider_form(email_domains=domains))
+        assert response.status_code == 400, domains
+        assert "openbaar e-maildomein" in response.content.decode()
+    assert not IdentityProvider.objects.exists()
+
+
+def test_public_mail_domains_are_reference_data() -> None:
+    from schildwacht.accounts.identity_providers import (
+        PUBLIC_MAIL_DOMAINS_FILE,
+        public_mail_domains,
+    )
+
+    assert PUBLIC_MAIL_DOMAINS_FILE.parent.name == "data"
+    listed = public_mail_domains()
+    for domain in ("gmail.com", "outlook.com", "proton.me", "kpnmail.nl", "xs4all.nl", "aol.com"):
+        assert domain in listed
+    assert not any(d.startswith("#") for d in listed)
+
+
+def test_form_refuses_a_domain_of_people_with_rights_elsewhere(
+    personas: Personas, tree: Tree
+) -> None:
+    client = personas.client("coordinator_a")
+    url = f"/accounts/oidc/boards/{tree.board_a.pk}/providers/new/"
+    # coordinator_b@example.test holds a role on board B.
+    response = client.post(url, provider_form(email_domains="example.test"))
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "ook rollen buiten dit bestuur" in body
+    assert "coordinator_b" not in body
+    assert not IdentityProvider.objects.exists()
+    # A domain whose accounts all work within board A is fine; an inactive account elsewhere
+    # does not count (it cannot sign in).
+    eik = make_user("piet@eik.test")
+    add_membership(TEST_ACTOR, user=eik, organisation=tree.school_a1, role="staff")
+    gone = make_user("oud@eik.test")
+    add_membership(TEST_ACTOR, user=gone, organisation=tree.board_b, role="staff")
+    User.objects.filter(pk=gone.pk).update(is_active=False)
+    assert client.post(url, provider_form(email_domains="eik.test")).status_code == 302
+    # Editing is checked the same way.
+    provider = IdentityProvider.objects.get()
+    edit = f"/accounts/oidc/boards/{tree.board_a.pk}/providers/{provider.pk}/"
+    response = client.post(edit, provider_form(email_domains="eik.test, example.test"))
+    assert response.status_code == 400
+    assert "ook rollen buiten dit bestuur" in response.content.decode()
+
+
+# --- review fixes: outgoing requests (SSRF) --------------------------------------------------
+
+FAKE_DNS = {
+    "login.microsoftonline.com": ["20.190.160.1"],
+    "idp.intern.example": ["192.168.1.10"],
+    "gemengd.example": ["20.190.160.2", "10.0.0.7"],
+    "metadata.example": ["169.254.169.254"],
+}
+
+
+@pytest.fixture
+def fake_dns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Name resolution without the network: FAKE_DNS, anything else does not exist."""
+
+    def getaddrinfo(host: str, port: Any, *args: Any, **kwargs: Any) -> list[Any]:
+        if host not in FAKE_DNS:
+            raise socket.gaierror("unknown host")
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))
+            for address in FAKE_DNS[host]
+        ]
+
+    monkeypatch.setattr("schildwacht.accounts.oidc.socket.getaddrinfo", getaddrinfo)
+
+
+def production(settings: Any) -> None:
+    settings.DEBUG = False
+    settings.TESTING = False
+
+
+def test_only_public_https_providers_in_production(settings: Any, fake_dns: None) -> None:
+    production(settings)
+    assert insecure_url_reason("https://login.microsoftonline.com/abc/v2.0") is None
+    assert insecure_url_reason("http://login.microsoftonline.com/abc/v2.0") == "not https"
+    assert insecure_url_reason("ftp://idp.example.com") == "not https"
+    for internal in (
+        "https://127.0.0.1:9000",
+        "https://localhost/",
+        "https://[::1]/",
+        "https://[::ffff:127.0.0.1]/",
+        "https://10.1.2.3/",
+        "https://172.16.0.1/",
+        "https://169.254.169.254/latest/",
+        "https://0.0.0.0/",
+        "https://240.0.0.1/",
+        "https://idp.intern.example/",
+        "https://gemengd.example/",
+        "https://metadata.example/",
+    ):
+        assert insecure_url_reason(internal) == "internal address", internal
+    assert insecure_url_reason("https://bestaat-niet.example/") == "host does not resolve"
+    assert insecure_url_reason("http://127.0.0.1:9000") == "not https"
+    # Development and tests may use a local provider over http.
+    settings.TESTING = True
+    assert insecure_url_reason("http://127.0.0.1:9000") is None
+    assert insecure_url_reason("ftp://127.0.0.1") == "not https"
+
+
+def test_form_refuses_internal_issuers_in_production(
+    personas: Personas, settings: Any, fake_dns: None
+) -> None:
+    production(settings)
+    client = personas.client("coordinator_a")
+    url = f"/accounts/oidc/boards/{personas.tree.board_a.pk}/providers/new/"
+    for issuer, text in (
+        ("http://login.microsoftonline.com/1234/v2.0", "https-adres"),
+        ("https://127.0.0.1:8443/", "intern netwerkadres"),
+        ("https://idp.intern.example/", "intern netwerkadres"),
+        ("https://bestaat-niet.example/", "niet te vinden"),
+    ):
+        response = client.post(url, provider_form(issuer=issuer))
+        assert response.status_code == 400, issuer
+        assert text in response.content.decode(), issuer
+    assert not IdentityProvider.objects.exists()
+    assert client.post(url, provider_form()).status_code == 302
+
+
+def test_local_provider_is_not_contacted_in_production(
+    settings: Any, idp: IdentityProvider, jan: User, provider: LocalOIDCProvider
+) -> None:
+    production(settings)
+    response = Client().get(START, {"email": JAN})
+    assert response.status_code == 400
+    assert "kon niet worden gecontroleerd" in response.content.decode()
+    assert provider.requests == []
+    assert failures()[-1]["reason"].startswith("insecure or missing issuer")
+
+
+def test_callback_checks_the_provider_again_before_requests(
+    settings: Any,
+    idp: IdentityProvider,
+    jan: User,
+    provider: LocalOIDCProvider,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Discovery (cached) happened while local providers were allowed; the token request after
+    # the switch to production is checked on its own and never sent.
+    client = Client()
+    location = go_to_provider(client).headers["Location"]
+    production(settings)
+    assert_refused(
+        come_back(client, location),
+        400,
+        "kon niet worden gecontroleerd",
+        "insecure or missing",
+        caplog,
+    )
+    assert provider.token_requests == []
+
+
+def test_jwks_and_token_endpoint_checked_before_the_request(
+    settings: Any, fake_dns: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from schildwacht.accounts import oidc
+
+    def no_request(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("an internal address was contacted")
+
+    monkeypatch.setattr(oidc.requests, "get", no_request)
+    monkeypatch.setattr(oidc.requests, "post", no_request)
+    production(settings)
+    metadata = oidc.ProviderMetadata(
+        issuer="https://login.microsoftonline.com/abc/v2.0",
+        authorization_endpoint="https://login.microsoftonline.com/abc/authorize",
+        token_endpoint="https://idp.intern.example/token",
+        jwks_uri="https://metadata.example/jwks",
+        token_auth_methods=("client_secret_post",),
+    )
+    pending = oidc.PendingLogin(1, "s", "n", "v", "https://x.example/cb", 0)
+    with pytest.raises(oidc.OIDCError, match="token_endpoint"):
+        oidc.exchange_code(metadata, client_id="c", client_secret="s", code="c", pending=pending)
+    with pytest.raises(oidc.OIDCError, match="jwks"):
+        oidc.validate_id_token(metadata, id_token="x.y.z", client_id="c", nonce="n")
+
+
+def test_redirects_from_the_provider_are_not_followed(
+    tree: Tree, jan: User, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A redirect could lead anywhere (e.g. a metadata service); it is never followed.
+    other = LocalOIDCProvider()
+    with other.running():
+        other.settings.discovery_redirect = f"{other.issuer}/elders"
+        create_identity_provider(
+            TEST_ACTOR,
+            organisation=tree.board_a,
+            kind="entra",
+            name="Stuurt door",
+            issuer=other.issuer,
+            client_id=other.client_id,
+            client_secret=other.client_secret,
+            email_domains=DOMAIN,
+            require_mfa_claim=True,
+            enabled=True,
+        )
+        response = Client().get(START, {"email": JAN})
+    assert response.status_code == 400
+    assert "niet bereikbaar" in response.content.decode()
+    assert other.requests == ["GET /.well-known/openid-configuration"]
+
+
+# --- review fixes: redirect URI, provider errors, audit flooding, access tables ---------------
+
+
+def test_redirect_uri_comes_from_site_url(
+    settings: Any, personas: Personas, idp: IdentityProvider, jan: User, provider: LocalOIDCProvider
+) -> None:
+    settings.SITE_URL = "https://schildwacht.example.nl/"
+    expected = "https://schildwacht.example.nl/accounts/oidc/callback/"
+    client = Client()
+    # The request itself looks like plain http on another host (a TLS-terminating proxy).
+    location = go_to_provider(client).headers["Location"]
+    assert location.startswith(expected + "?")
+    assert come_back(client, location).status_code == 302
+    assert provider.authorize_requests[0]["redirect_uri"] == expected
+    assert provider.token_requests[0]["redirect_uri"] == expected
+    page = personas.client("coordinator_a").get(
+        f"/accounts/oidc/boards/{idp.organisation_id}/providers/"
+    )
+    assert f"<code>{expected}</code>" in page.content.decode()
+
+
+def test_only_registered_provider_error_codes_are_recorded(
+    idp: IdentityProvider, jan: User, provider: LocalOIDCProvider, caplog: pytest.LogCaptureFixture
+) -> None:
+    from schildwacht.accounts.oidc import provider_error_code
+
+    assert provider_error_code("consent_required") == "consent_required"
+    assert provider_error_code("Access_Denied") == "onbekend"
+    client = Client()
+    start = client.get(START, {"email": JAN})
+    state = parse_qs(urlsplit(start["Location"]).query)["state"][0]
+    forged = "<script>alert(1)</script>\n2099 ADMIN LOGIN OK"
+    response = client.get(CALLBACK, {"error": forged, "state": state})
+    assert_refused(response, 400, "niet voltooid", "provider error onbekend", caplog)
+    assert "script" not in caplog.text and "ADMIN" not in caplog.text
+
+
+def test_failures_are_audited_only_for_existing_accounts(
+    tree: Tree, jan: User, caplog: pytest.LogCaptureFixture
+) -> None:
+    create_identity_provider(
+        TEST_ACTOR,
+        organisation=tree.board_a,
+        kind="entra",
+        name="Weg",
+        issuer=f"http://127.0.0.1:{_closed_port()}",
+        client_id="c",
+        client_secret="s",
+        email_domains=DOMAIN,
+        require_mfa_claim=True,
+        enabled=True,
+    )
+    for number in range(3):
+        response = Client().get(START, {"email": f"vreemde{number}@{DOMAIN}"})
+        assert response.status_code == 400
+    assert failures() == []
+    assert "discovery unreachable" in caplog.text
+    # The same failure for a real account is about that account: audited.
+    assert Client().get(START, {"email": JAN.upper()}).status_code == 400
+    assert [f["email"] for f in failures()] == [JAN]
+
+
+START_FORM_FOR_EVERYONE = dict.fromkeys(ONLY_COORDINATOR_A, 200)
+
+
+def test_start_page_access(personas: Personas, idp: IdentityProvider) -> None:
+    def shows_the_form(name: str, response: Any) -> None:
+        assert 'name="email"' in response.content.decode(), name
+
+    assert_access(personas, START, START_FORM_FOR_EVERYONE, check=shows_the_form)
+    assert_access(personas, START, dict.fromkeys(ONLY_COORDINATOR_A, 405), method="post")
+    anonymous = Client().get(START)
+    assert anonymous.status_code == 200
+    assert 'name="email"' in anonymous.content.decode()
+    assert Client().post(START).status_code == 405
+
+
+def test_callback_without_a_started_flow(personas: Personas, idp: IdentityProvider) -> None:
+    def expired(name: str, response: Any) -> None:
+        assert "verlopen" in response.content.decode(), name
+
+    assert_access(personas, CALLBACK, dict.fromkeys(ONLY_COORDINATOR_A, 400), check=expired)
+    for query in (
+        {},
+        {"code": "x", "state": "y"},
+        {"error": "access_denied"},
+        {"state": ["a", "b"], "code": "\x00"},
+    ):
+        response = Client().get(CALLBACK, query)
+        assert response.status_code == 400, query
+        assert "verlopen" in response.content.decode()
+    # A corrupt pending login in the session is treated as none.
+    client = Client()
+    session = client.session
+    session["oidc_pending"] = {"provider_id": "geen getal", "state": "x"}
+    session.save()
+    assert client.get(CALLBACK, {"state": "x", "code": "y"}).status_code == 400
+    assert failures() == []

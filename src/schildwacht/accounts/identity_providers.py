@@ -2,15 +2,21 @@
 
 Configuration writes (create, update, delete) are recorded in the audit trail without the
 client secret. A sign-in never creates an account: the person must already have an active
-account with a membership on the provider's board or one of its schools.
+account whose memberships all lie on the provider's board or its schools. A board's
+coordinator controls its provider, so a provider may only vouch for people who hold no rights
+anywhere else: otherwise one board could sign in as, say, another board's coordinator or an FG
+serving several boards.
 """
 
 from __future__ import annotations
 
 import logging
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from schildwacht.accounts.models import IdentityProvider, ProviderDevice, ProviderKind, User
@@ -36,6 +42,8 @@ from schildwacht.organisations.models import Membership, Organisation, Organisat
 
 logger = logging.getLogger(__name__)
 
+PUBLIC_MAIL_DOMAINS_FILE = Path(__file__).parent / "data" / "public_mail_domains.txt"
+
 
 class ProviderConfigurationError(ValueError):
     """An identity provider was configured where it cannot be (e.g. on a school)."""
@@ -55,6 +63,48 @@ def normalise_domains(domains: str) -> str:
         if domain and domain not in seen:
             seen.append(domain)
     return ", ".join(seen)
+
+
+@cache
+def public_mail_domains() -> frozenset[str]:
+    """The free and public mail domains of ``data/public_mail_domains.txt``."""
+    lines = PUBLIC_MAIL_DOMAINS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(
+        line.strip().lower() for line in lines if line.strip() and not line.startswith("#")
+    )
+
+
+def is_public_mail_domain(domain: str) -> bool:
+    """True for a free/public mail domain (or a subdomain of one): anyone can get an address
+    there, so no board's provider may sign in its addresses."""
+    domain = domain.strip().lower()
+    return any(
+        domain == public or domain.endswith("." + public) for public in public_mail_domains()
+    )
+
+
+def _outside_memberships(board_path: str) -> QuerySet[Membership]:
+    """Memberships on organisations outside the subtree at ``board_path``."""
+    if not board_path:
+        # No path means no known subtree: fail closed, every membership counts as outside.
+        return Membership.objects.all()
+    return Membership.objects.exclude(organisation__path__startswith=board_path)
+
+
+def domains_with_members_elsewhere(domains: list[str], board: Organisation) -> list[str]:
+    """Those of ``domains`` where an active user holds a membership outside ``board``'s subtree.
+
+    Such a domain cannot be given to the board's provider: it would let the board's
+    coordinator sign in as that person, with their rights elsewhere.
+    """
+    outside_users = _outside_memberships(board.path).values("user_id")
+    found = []
+    for domain in domains:
+        if User.objects.filter(
+            is_active=True, email__iendswith="@" + domain, pk__in=outside_users
+        ).exists():
+            found.append(domain)
+    return found
 
 
 def providers_claiming(domain: str, *, exclude_pk: int | None = None) -> list[IdentityProvider]:
@@ -77,10 +127,12 @@ def provider_for_email(email: str) -> IdentityProvider | None:
 
 
 def user_for_provider_login(provider: IdentityProvider, email: str) -> User:
-    """The active account of ``email`` with a membership on the provider's board or its schools.
+    """The active account of ``email`` whose memberships all lie on the provider's board or
+    its schools.
 
-    Raises ``OIDCError`` (403) when the address is outside the provider's domains or no such
-    account exists: there is no automatic provisioning.
+    Raises ``OIDCError`` (403) when the address is outside the provider's domains, no such
+    account exists (there is no automatic provisioning) or the account also holds a role
+    outside this board (it must sign in with its password and own authenticator).
     """
     if email_domain(email) not in provider.domains():
         raise OIDCError(
@@ -103,6 +155,18 @@ def user_for_provider_login(provider: IdentityProvider, email: str) -> User:
                 "IBP-coördinator van uw bestuur om u toe te voegen."
             )
             % {"email": email},
+            403,
+        )
+    # The board's coordinator controls this provider: it may only sign in people whose every
+    # role lies within this board, never someone who also holds rights elsewhere.
+    if _outside_memberships(board_path).filter(user=user).exists():
+        raise OIDCError(
+            "memberships outside the board",
+            _(
+                "Uw account heeft ook rollen buiten dit bestuur. Daarom kunt u niet inloggen via "
+                "de identiteitsprovider van dit bestuur. Log in met uw wachtwoord en uw eigen "
+                "authenticator-app."
+            ),
             403,
         )
     return user
@@ -161,10 +225,17 @@ def record_provider_login(user: User, provider: IdentityProvider, amr: list[str]
 def record_failed_provider_login(
     provider: IdentityProvider, *, reason: str, email: str = ""
 ) -> None:
-    """Record a refused or failed sign-in through ``provider`` (and log it)."""
+    """Log a refused or failed sign-in through ``provider``; audit it when it concerns an account.
+
+    Anyone can start a sign-in or call the callback, so only a failure for the address of an
+    existing user goes into the audit trail (it is then about a real account); anything else
+    is only logged, so strangers cannot fill the audit trail.
+    """
     logger.warning(
         "OIDC sign-in via provider %s failed: %s (%s)", provider.pk, reason, email or "-"
     )
+    if not email or not User.objects.filter(email__iexact=email).exists():
+        return
     record_event(
         Actor(label=f"{email or 'onbekend'} via {provider.name}"[:200]),
         AuditAction.LOGIN_FAILED,

@@ -18,6 +18,7 @@ import hashlib
 import ipaddress
 import logging
 import secrets
+import socket
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -75,43 +76,123 @@ PROVIDER_UNAVAILABLE = _(
 )
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
+# Error codes a provider may send back to the redirect URI (RFC 6749 §4.1.2.1 and OpenID
+# Connect Core §3.1.2.6). Anything else is recorded as "onbekend": the value comes from the
+# query string, so whoever calls the callback chooses it.
+PROVIDER_ERROR_CODES = frozenset(
+    {
+        "invalid_request",
+        "unauthorized_client",
+        "access_denied",
+        "unsupported_response_type",
+        "invalid_scope",
+        "server_error",
+        "temporarily_unavailable",
+        "interaction_required",
+        "login_required",
+        "account_selection_required",
+        "consent_required",
+        "invalid_request_uri",
+        "invalid_request_object",
+        "request_not_supported",
+        "request_uri_not_supported",
+        "registration_not_supported",
+    }
+)
+UNKNOWN_PROVIDER_ERROR = "onbekend"
+
+
+def provider_error_code(value: str) -> str:
+    """``value`` when it is a registered OAuth 2.0/OIDC error code, else "onbekend"."""
+    return value if value in PROVIDER_ERROR_CODES else UNKNOWN_PROVIDER_ERROR
+
+
+def _development() -> bool:
+    return bool(settings.DEBUG or getattr(settings, "TESTING", False))
+
+
+def _is_internal_address(address: str) -> bool:
+    """True for an address that must never be the target of a request to a provider."""
     try:
-        return ipaddress.ip_address(host).is_loopback
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
-        return False
+        return True
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return (
+        ip.is_loopback
+        or ip.is_private
+        or ip.is_link_local
+        or ip.is_reserved
+        or ip.is_multicast
+        or ip.is_unspecified
+        or not ip.is_global
+    )
 
 
 def insecure_url_reason(url: str) -> str | None:
     """Why ``url`` may not be used to talk to a provider, or None when it may.
 
-    Production requires https; plain http is allowed for development and tests (DEBUG or
-    TESTING) and for a provider on this machine's loopback address.
+    Outside development and tests (DEBUG or TESTING) the URL must be https and its host may
+    not be, or resolve to, a loopback, private, link-local or reserved address: the issuer is
+    typed in by a board's coordinator, and the server must not be made to call its own
+    network (SSRF). In development and tests http and local providers are allowed.
     """
-    parts = urlsplit(url)
-    if not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        port = parts.port
+    except ValueError:
         return "no host"
-    if parts.scheme == "https":
-        return None
-    if parts.scheme == "http" and (
-        settings.DEBUG or getattr(settings, "TESTING", False) or _is_loopback(parts.hostname)
-    ):
-        return None
-    return "not https"
+    if not host:
+        return "no host"
+    if _development():
+        return None if parts.scheme in ("http", "https") else "not https"
+    if parts.scheme != "https":
+        return "not https"
+    if host == "localhost" or host.endswith(".localhost"):
+        return "internal address"
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return "internal address" if _is_internal_address(host) else None
+    try:
+        infos = socket.getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return "host does not resolve"
+    addresses = {str(info[4][0]) for info in infos}
+    if not addresses:
+        return "host does not resolve"
+    # Every address the name resolves to must be public, or one lookup could pick an internal one.
+    if any(_is_internal_address(address) for address in addresses):
+        return "internal address"
+    return None
 
 
 def _require_secure(url: Any, what: str) -> str:
-    if not isinstance(url, str) or insecure_url_reason(url) is not None:
-        raise OIDCError(f"insecure or missing {what}", GENERIC_FAILURE)
-    return url
+    """``url`` when a request to it is allowed (checked anew before every outgoing request)."""
+    reason = insecure_url_reason(url) if isinstance(url, str) else "missing"
+    if reason is not None:
+        logger.warning("OIDC %s refused: %s", what, reason)
+        raise OIDCError(f"insecure or missing {what} ({reason})", GENERIC_FAILURE)
+    return str(url)
 
 
 def _get_json(url: str, what: str) -> dict[str, Any]:
+    _require_secure(url, what)
     try:
-        response = requests.get(url, timeout=HTTP_TIMEOUT, headers={"Accept": "application/json"})
+        # No redirects: a redirect could lead to an address that was never checked.
+        response = requests.get(
+            url,
+            timeout=HTTP_TIMEOUT,
+            headers={"Accept": "application/json"},
+            allow_redirects=False,
+        )
         response.raise_for_status()
+        if response.status_code != 200:
+            raise requests.HTTPError(f"{response.status_code} instead of 200")
         data = response.json()
     except requests.RequestException as exc:
         logger.warning("OIDC %s at %s failed: %s", what, url, exc)
@@ -275,17 +356,19 @@ def exchange_code(
         "client_id": client_id,
     }
     auth: tuple[str, str] | None = None
+    token_endpoint = _require_secure(metadata.token_endpoint, "token_endpoint")
     if "client_secret_post" in metadata.token_auth_methods:
         form["client_secret"] = client_secret
     else:
         auth = (client_id, client_secret)
     try:
         response = requests.post(
-            metadata.token_endpoint,
+            token_endpoint,
             data=form,
             auth=auth,
             timeout=HTTP_TIMEOUT,
             headers={"Accept": "application/json"},
+            allow_redirects=False,
         )
     except requests.RequestException as exc:
         logger.warning("OIDC token endpoint %s failed: %s", metadata.token_endpoint, exc)

@@ -8,9 +8,15 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from schildwacht.accounts.identity_providers import normalise_domains, providers_claiming
+from schildwacht.accounts.identity_providers import (
+    domains_with_members_elsewhere,
+    is_public_mail_domain,
+    normalise_domains,
+    providers_claiming,
+)
 from schildwacht.accounts.models import IdentityProvider, ProviderKind
 from schildwacht.accounts.oidc import insecure_url_reason
+from schildwacht.organisations.models import Organisation
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
@@ -60,7 +66,14 @@ class IdentityProviderForm(forms.Form):
     )
     enabled = forms.BooleanField(label=_("Actief"), required=False, initial=True)
 
-    def __init__(self, *args: Any, instance: IdentityProvider | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        board: Organisation,
+        instance: IdentityProvider | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.board = board
         self.instance = instance
         if instance is not None and "initial" not in kwargs:
             kwargs["initial"] = {
@@ -85,7 +98,14 @@ class IdentityProviderForm(forms.Form):
 
     def clean_issuer(self) -> str:
         issuer: str = self.cleaned_data["issuer"].strip()
-        if insecure_url_reason(issuer) is not None:
+        reason = insecure_url_reason(issuer)
+        if reason == "internal address":
+            raise forms.ValidationError(
+                _("De issuer mag niet naar een lokaal of intern netwerkadres wijzen.")
+            )
+        if reason == "host does not resolve":
+            raise forms.ValidationError(_("De server van deze issuer is niet te vinden."))
+        if reason is not None:
             raise forms.ValidationError(_("De issuer moet een https-adres zijn."))
         return issuer
 
@@ -98,6 +118,26 @@ class IdentityProviderForm(forms.Form):
         if bad:
             raise forms.ValidationError(
                 _("Geen geldig domein: %(domains)s"), params={"domains": ", ".join(bad)}
+            )
+        public = [d for d in domains if is_public_mail_domain(d)]
+        if public:
+            raise forms.ValidationError(
+                _(
+                    "Dit is een openbaar e-maildomein waar iedereen een adres kan krijgen; dat kan "
+                    "niet via de identiteitsprovider van een bestuur inloggen: %(domains)s"
+                ),
+                params={"domains": ", ".join(public)},
+            )
+        elsewhere = domains_with_members_elsewhere(domains, self.board)
+        if elsewhere:
+            # The reason without the person: the coordinator must not learn who it is.
+            raise forms.ValidationError(
+                _(
+                    "Er zijn actieve accounts met een adres in dit domein die ook rollen buiten "
+                    "dit bestuur hebben; dit domein kan daarom niet via de identiteitsprovider "
+                    "van dit bestuur inloggen: %(domains)s"
+                ),
+                params={"domains": ", ".join(elsewhere)},
             )
         exclude = self.instance.pk if self.instance is not None else None
         # One provider per domain, across all boards: otherwise sign-in cannot know where to go.

@@ -14,13 +14,17 @@ from __future__ import annotations
 import logging
 
 import django_otp
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -42,6 +46,7 @@ from schildwacht.accounts.oidc import (
     authorization_request,
     check_state,
     discover,
+    provider_error_code,
 )
 from schildwacht.accounts.oidc_forms import IdentityProviderForm, ProviderStartForm
 from schildwacht.audit.services import Actor
@@ -52,7 +57,28 @@ logger = logging.getLogger(__name__)
 
 PENDING_SESSION_KEY = "oidc_pending"
 NEXT_SESSION_KEY = "oidc_next"
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _session_backend() -> str:
+    """The configured backend that loads users for the session (a ``ModelBackend``).
+
+    Looked up in settings rather than named here: a session whose backend is not configured
+    is treated as signed out, so a hard-coded name breaks as soon as the list changes.
+    """
+    for path in settings.AUTHENTICATION_BACKENDS:
+        backend = import_string(path)
+        if isinstance(backend, type) and issubclass(backend, ModelBackend):
+            return str(path)
+    raise ImproperlyConfigured("OIDC sign-in needs a ModelBackend in AUTHENTICATION_BACKENDS")
+
+
+def callback_url() -> str:
+    """The redirect URI registered at every provider, built from SITE_URL.
+
+    Not from the request: behind a TLS-terminating proxy the request looks like http, and the
+    provider compares the URI character for character.
+    """
+    return str(settings.SITE_URL).rstrip("/") + reverse("accounts:oidc_callback")
 
 
 def _error_page(request: HttpRequest, exc: OIDCError) -> HttpResponse:
@@ -88,7 +114,7 @@ def oidc_start(request: HttpRequest) -> HttpResponse:
         metadata,
         provider_id=provider.pk,
         client_id=provider.client_id,
-        redirect_uri=request.build_absolute_uri(reverse("accounts:oidc_callback")),
+        redirect_uri=callback_url(),
         login_hint=email,
     )
     request.session[PENDING_SESSION_KEY] = pending.as_session()
@@ -123,7 +149,7 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
         check_state(pending, request.GET.get("state", ""))
         if request.GET.get("error"):
             raise OIDCError(
-                f"provider error {request.GET['error'][:50]}",
+                f"provider error {provider_error_code(request.GET['error'])}",
                 _(
                     "De identiteitsprovider heeft de aanmelding niet voltooid. Begin opnieuw met "
                     "inloggen."
@@ -138,7 +164,7 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
         return _error_page(request, exc)
     next_url = request.session.pop(NEXT_SESSION_KEY, "")
     device = record_provider_login(user, provider, amr)
-    login(request, user, backend=MODEL_BACKEND)
+    login(request, user, backend=_session_backend())
     request.session[SESSION_GENERATION_KEY] = user.session_generation
     django_otp.login(request, device)
     return redirect(next_url or "home:start")
@@ -176,7 +202,7 @@ def identity_provider_list(request: HttpRequest, org_id: int) -> HttpResponse:
         {
             "board": board,
             "providers": providers,
-            "callback_url": request.build_absolute_uri(reverse("accounts:oidc_callback")),
+            "callback_url": callback_url(),
         },
     )
 
@@ -185,7 +211,7 @@ def identity_provider_list(request: HttpRequest, org_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def identity_provider_create(request: HttpRequest, org_id: int) -> HttpResponse:
     board = _board_for(request, org_id)
-    form = IdentityProviderForm(request.POST or None)
+    form = IdentityProviderForm(request.POST or None, board=board)
     if request.method == "POST" and form.is_valid():
         provider = create_identity_provider(
             Actor.for_user(request.user),
@@ -210,7 +236,7 @@ def identity_provider_create(request: HttpRequest, org_id: int) -> HttpResponse:
 def identity_provider_edit(request: HttpRequest, org_id: int, pk: int) -> HttpResponse:
     board = _board_for(request, org_id)
     provider = _provider_for(request, board, pk)
-    form = IdentityProviderForm(request.POST or None, instance=provider)
+    form = IdentityProviderForm(request.POST or None, board=board, instance=provider)
     if request.method == "POST" and form.is_valid():
         update_identity_provider(
             Actor.for_user(request.user),

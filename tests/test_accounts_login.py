@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from typing import Any
+from unittest import mock
 
 import pytest
 from django.core import mail
-from django.test import Client
+from django.test import Client, RequestFactory
 
+from schildwacht.accounts.backends import EmailPasswordBackend
 from schildwacht.accounts.models import AuthenticatorDevice, User
+from schildwacht.accounts.services import create_user
 from schildwacht.audit.models import AuditAction, AuditEntry
-from tests.personas import PASSWORD, PERSONA_ROLES, Personas, assert_access, make_user
+from tests.personas import (
+    PASSWORD,
+    PERSONA_ROLES,
+    TEST_ACTOR,
+    Personas,
+    assert_access,
+    make_user,
+)
 
 LOGIN = "/accounts/login/"
 VERIFY = "/accounts/mfa/verify/"
@@ -61,22 +73,73 @@ def test_full_login_with_password_and_totp(personas: Personas) -> None:
     assert steps == ["wachtwoord", "tweede factor"]
 
 
-def test_wrong_password_is_generic_and_audited(personas: Personas) -> None:
+def test_wrong_password_is_generic_and_audited_for_real_accounts_only(
+    personas: Personas, caplog: pytest.LogCaptureFixture
+) -> None:
     existing = Client().post(
         LOGIN, {"username": "coordinator_a@example.test", "password": "wrong password"}
     )
-    unknown = Client().post(LOGIN, {"username": "nobody@example.test", "password": "whatever"})
+    with caplog.at_level(logging.WARNING, logger="schildwacht.accounts.services"):
+        unknown = Client().post(LOGIN, {"username": "nobody@example.test", "password": "whatever"})
     for response in (existing, unknown):
         assert response.status_code == 200
         assert GENERIC_ERROR in response.content.decode()
-    failures = AuditEntry.objects.filter(action=AuditAction.LOGIN_FAILED).select_related("payload")
-    assert {entry.object_repr for entry in failures} == {
-        "coordinator_a@example.test",
-        "nobody@example.test",
-    }
-    for entry in failures:
-        assert "wrong password" not in str(entry.payload.changes)
-        assert "whatever" not in str(entry.payload.changes)
+    # Only the failure on an existing account is in the audit trail, with the account as object.
+    failures = list(
+        AuditEntry.objects.filter(action=AuditAction.LOGIN_FAILED).select_related("payload")
+    )
+    assert [(entry.object_id, entry.object_repr) for entry in failures] == [
+        (str(personas["coordinator_a"].pk), "coordinator_a@example.test")
+    ]
+    assert "wrong password" not in str(failures[0].payload.changes)
+    # Whatever outsiders type only reaches the log, without the address typed.
+    assert "failed sign-in for an unknown address" in caplog.text
+    assert "nobody@example.test" not in caplog.text
+    assert not AuditEntry.objects.filter(object_repr__icontains="nobody").exists()
+
+
+def test_backend_normalises_the_address(personas: Personas) -> None:
+    request = RequestFactory().post(LOGIN)
+    user = EmailPasswordBackend().authenticate(
+        request, username="  Coordinator_A@Example.TEST ", password=PASSWORD
+    )
+    assert user == personas["coordinator_a"]
+    assert EmailPasswordBackend().authenticate(request, username=None, password=PASSWORD) is None
+    assert (
+        EmailPasswordBackend().authenticate(
+            request, username="coordinator_a@example.test", password="fout"
+        )
+        is None
+    )
+
+
+def test_login_with_upper_case_address_uses_the_backend(personas: Personas) -> None:
+    client = Client()
+    assert password_step(client, "  STAFF_A@EXAMPLE.TEST") == VERIFY
+    assert client.session["_auth_user_backend"] == (
+        "schildwacht.accounts.backends.EmailPasswordBackend"
+    )
+
+
+@pytest.mark.parametrize("kind", ["zonder wachtwoord", "onbekend"])
+def test_password_less_and_unknown_accounts_cost_a_hash(db: None, kind: str) -> None:
+    """Accounts made by invitation have no usable password: answering them without hashing
+    would tell an outsider by timing which addresses have such an account."""
+    if kind == "zonder wachtwoord":
+        create_user(TEST_ACTOR, email="uitgenodigd@example.test", password=None)
+    request = RequestFactory().post(LOGIN)
+    with mock.patch.object(User, "set_password", autospec=True) as hashing:
+        result = EmailPasswordBackend().authenticate(
+            request, username="uitgenodigd@example.test", password="geraden wachtwoord"
+        )
+    assert result is None
+    hashing.assert_called_once()
+    assert hashing.call_args.args[1] == "geraden wachtwoord"
+    # Through the sign-in page the answer is the generic one.
+    response = Client().post(
+        LOGIN, {"username": "uitgenodigd@example.test", "password": "geraden wachtwoord"}
+    )
+    assert GENERIC_ERROR in response.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -157,6 +220,26 @@ def test_next_is_followed_only_within_the_site(personas: Personas) -> None:
     assert response["Location"] == "/"
 
 
+def test_logout_and_password_pages_for_every_persona(personas: Personas) -> None:
+    everyone_ok = dict.fromkeys(PERSONA_ROLES, 200)
+    assert_access(personas, "/accounts/logout/", everyone_ok)
+    assert_access(personas, "/accounts/password/", everyone_ok)
+
+    def signed_out(name: str, response: Any) -> None:
+        assert response["Location"] == LOGIN, name
+
+    assert_access(
+        personas,
+        "/accounts/logout-everywhere/",
+        dict.fromkeys(PERSONA_ROLES, 302),
+        method="post",
+        check=signed_out,
+    )
+    for name in PERSONA_ROLES:
+        personas[name].refresh_from_db()
+        assert personas[name].session_generation == 1, name
+
+
 def test_logout_asks_then_ends_the_session(personas: Personas) -> None:
     client = personas.client("board_member_a")
     confirm = client.get("/accounts/logout/")
@@ -181,11 +264,27 @@ def test_logout_everywhere_ends_other_sessions(personas: Personas) -> None:
     assert laptop.get("/accounts/")["Location"].startswith(LOGIN)
 
 
-def test_password_reset_by_email(personas: Personas) -> None:
+def test_password_reset_mail_is_queued_not_sent_inline(
+    personas: Personas, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Sending by SMTP inside the request would make known addresses answer slower."""
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = Client().post("/accounts/password/reset/", {"email": "staff_a@example.test"})
+    assert response["Location"] == "/accounts/password/reset/sent/"
+    assert mail.outbox == []
+    assert len(callbacks) == 1
+    callbacks[0]()
+    assert [message.to for message in mail.outbox] == [["staff_a@example.test"]]
+
+
+def test_password_reset_by_email(
+    personas: Personas, django_capture_on_commit_callbacks: Any
+) -> None:
     user = personas["staff_a"]
     other_session = personas.client("staff_a")
     client = Client()
-    response = client.post("/accounts/password/reset/", {"email": "Staff_A@example.test"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/password/reset/", {"email": "Staff_A@example.test"})
     assert response["Location"] == "/accounts/password/reset/sent/"
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
@@ -218,9 +317,13 @@ def test_password_reset_by_email(personas: Personas) -> None:
     assert not client.get(match.group(1), follow=True).context["validlink"]
 
 
-def test_password_reset_does_not_reveal_accounts(db: None) -> None:
-    response = Client().post("/accounts/password/reset/", {"email": "niemand@example.test"})
+def test_password_reset_does_not_reveal_accounts(
+    db: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = Client().post("/accounts/password/reset/", {"email": "niemand@example.test"})
     assert response["Location"] == "/accounts/password/reset/sent/"
+    assert callbacks == []
     assert mail.outbox == []
     too_long = Client().post("/accounts/password/reset/", {"email": "a" * 10_000})
     assert too_long.status_code == 200

@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
 
+import pytest
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
 
-from schildwacht.accounts.models import AuthenticatorDevice, RecoveryCode, User
+from schildwacht.accounts.middleware import SESSION_GENERATION_KEY
+from schildwacht.accounts.models import (
+    AuthenticatorDevice,
+    IdentityProvider,
+    ProviderDevice,
+    RecoveryCode,
+    User,
+)
+from schildwacht.accounts.services import create_user, verify_second_factor
 from schildwacht.accounts.views import PENDING_SECRET_SESSION_KEY
 from schildwacht.audit.models import AuditAction, AuditEntry
-from tests.personas import PASSWORD, Personas, make_user
+from tests.personas import PASSWORD, PERSONA_ROLES, TEST_ACTOR, Personas, assert_access, make_user
 
 LOGIN = "/accounts/login/"
 VERIFY = "/accounts/mfa/verify/"
 SETUP = "/accounts/mfa/setup/"
+RECOVERY = "/accounts/mfa/recovery-codes/"
+# Digits that str.isdigit() accepts but int() refuses.
+SUPERSCRIPT_CODE = "²²²²²²"
 
 
 def code_for(secret: str, offset: int = 0) -> tuple[str, int]:
@@ -169,9 +183,11 @@ def test_recovery_code_works_once(db: None) -> None:
 def test_regenerated_recovery_codes_replace_the_old(personas: Personas) -> None:
     user = personas["privacy_officer_a"]
     client = personas.client("privacy_officer_a")
-    assert client.get("/accounts/mfa/recovery-codes/").status_code == 405
-    old = client.post("/accounts/mfa/recovery-codes/").context["codes"]
-    response = client.post("/accounts/mfa/recovery-codes/")
+    confirm = client.get(RECOVERY)
+    assert confirm.status_code == 200
+    assert 'name="current_password"' in confirm.content.decode()
+    old = client.post(RECOVERY, {"current_password": PASSWORD}).context["codes"]
+    response = client.post(RECOVERY, {"current_password": PASSWORD})
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
     new = response.context["codes"]
@@ -184,15 +200,145 @@ def test_regenerated_recovery_codes_replace_the_old(personas: Personas) -> None:
     assert stale.post(VERIFY, {"otp_token": new[0]})["Location"] == "/"
 
 
-def test_verified_user_may_replace_authenticator(personas: Personas) -> None:
+def test_verified_user_may_replace_authenticator_with_password(personas: Personas) -> None:
     user = personas["board_member_a"]
     client = personas.client("board_member_a")
     page = client.get(SETUP)
     assert page.status_code == 200
+    assert 'name="current_password"' in page.content.decode()
     secret = client.session[PENDING_SECRET_SESSION_KEY]
     code, _step = code_for(secret)
-    assert client.post(SETUP, {"otp_token": code}).status_code == 200
+    response = client.post(SETUP, {"otp_token": code, "current_password": PASSWORD})
+    assert response.status_code == 200
+    assert len(response.context["codes"]) == 10
     assert AuthenticatorDevice.objects.get(user=user).secret == secret
+
+
+@pytest.mark.parametrize("password", ["", "een fout wachtwoord"])
+def test_replacing_authenticator_needs_the_current_password(
+    personas: Personas, password: str
+) -> None:
+    """A hijacked session must not be able to swap the second factor."""
+    user = personas["fg_a"]
+    old_secret = AuthenticatorDevice.objects.get(user=user).secret
+    client = personas.client("fg_a")
+    client.get(SETUP)
+    code, _step = code_for(client.session[PENDING_SECRET_SESSION_KEY])
+    response = client.post(SETUP, {"otp_token": code, "current_password": password})
+    assert response.status_code == 200
+    assert "current_password" in response.context["password_form"].errors
+    assert 'aria-describedby="id_current_password_helptext id_current_password_error"' in (
+        response.content.decode()
+    )
+    assert AuthenticatorDevice.objects.get(user=user).secret == old_secret
+    assert not AuditEntry.objects.filter(
+        object_type="accounts.authenticatordevice", actor_user=user
+    ).exists()
+
+
+@pytest.mark.parametrize("password", ["", "een fout wachtwoord"])
+def test_regenerating_recovery_codes_needs_the_current_password(
+    personas: Personas, password: str
+) -> None:
+    user = personas["sector_analyst"]
+    before = set(RecoveryCode.objects.filter(device__user=user).values_list("pk", flat=True))
+    response = personas.client("sector_analyst").post(RECOVERY, {"current_password": password})
+    assert response.status_code == 200
+    assert "codes" not in response.context
+    assert response.context["form"].errors["current_password"]
+    after = set(RecoveryCode.objects.filter(device__user=user).values_list("pk", flat=True))
+    assert after == before
+
+
+def test_reauthentication_is_throttled_like_sign_in(personas: Personas) -> None:
+    client = personas.client("staff_a")
+    statuses = [
+        client.post(RECOVERY, {"current_password": f"fout {i}"}).status_code for i in range(5)
+    ]
+    assert statuses == [200, 200, 200, 200, 429]
+    # Locked: the right password is refused too, here and on the sign-in page.
+    assert client.post(RECOVERY, {"current_password": PASSWORD}).status_code == 429
+    locked = Client().post(LOGIN, {"username": personas["staff_a"].email, "password": PASSWORD})
+    assert locked.status_code == 429
+
+
+def test_mfa_pages_for_every_persona(personas: Personas) -> None:
+    everyone = PERSONA_ROLES
+    # Every persona has an authenticator: the set-up page offers to replace it.
+    assert_access(personas, SETUP, dict.fromkeys(everyone, 200))
+    # The personas' sessions are verified already: the verify page sends them on.
+    assert_access(personas, VERIFY, dict.fromkeys(everyone, 302))
+    assert_access(personas, RECOVERY, dict.fromkeys(everyone, 200))
+
+    def got_new_codes(name: str, response: Any) -> None:
+        assert len(response.context["codes"]) == 10, name
+
+    assert_access(
+        personas,
+        RECOVERY,
+        dict.fromkeys(everyone, 200),
+        method="post",
+        data={"current_password": PASSWORD},
+        check=got_new_codes,
+    )
+
+
+def provider_session(tree: Any) -> tuple[Client, User]:
+    """A client signed in through the board's provider, as a user without a local password."""
+    user = create_user(TEST_ACTOR, email="jan@alfa.example", password=None)
+    provider = IdentityProvider.objects.create(
+        organisation=tree.board_a,
+        kind="entra",
+        name="Alfa Entra",
+        issuer="https://login.alfa.example/",
+        client_id="schildwacht",
+        client_secret="geheim",
+        email_domains="alfa.example",
+    )
+    device = ProviderDevice.objects.create(
+        user=user, provider=provider, name="Alfa Entra", confirmed=True
+    )
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session[SESSION_GENERATION_KEY] = user.session_generation
+    session.save()
+    return client, user
+
+
+def test_provider_users_are_told_their_board_handles_mfa(tree: Any) -> None:
+    client, user = provider_session(tree)
+    account = client.get("/accounts/").content.decode()
+    assert "regelt ook de tweede factor" in account
+    assert SETUP not in account
+    for response in (client.get(SETUP), client.get(RECOVERY), client.post(RECOVERY)):
+        assert response.status_code == 200
+        assert "Tweede factor via uw schoolbestuur" in response.content.decode()
+    response = client.post(SETUP, {"otp_token": "123456"})
+    assert "Tweede factor via uw schoolbestuur" in response.content.decode()
+    assert PENDING_SECRET_SESSION_KEY not in client.session
+    assert not AuthenticatorDevice.objects.filter(user=user).exists()
+    assert not RecoveryCode.objects.filter(device__user=user).exists()
+
+
+def test_superscript_digits_are_not_a_code(personas: Personas) -> None:
+    user = personas["school_leader_a"]
+    client = sign_in_with_password(user.email)
+    response = client.post(VERIFY, {"otp_token": SUPERSCRIPT_CODE})
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    AuthenticatorDevice.objects.get(user=user).throttle_reset()
+    device = AuthenticatorDevice.objects.get(user=user)
+    assert device.verify_token(SUPERSCRIPT_CODE) is False
+    device.throttle_reset()
+    assert verify_second_factor(TEST_ACTOR, user, SUPERSCRIPT_CODE) is None
+
+    fresh = sign_in_with_password(make_user("nieuw@example.test", with_authenticator=False).email)
+    fresh.get(SETUP)
+    response = fresh.post(SETUP, {"otp_token": SUPERSCRIPT_CODE})
+    assert response.status_code == 200
+    assert response.context["form"].errors
 
 
 def test_mfa_pages_need_a_password_first(db: None) -> None:

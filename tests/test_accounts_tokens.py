@@ -79,17 +79,35 @@ def test_create_token_refuses_organisations_out_of_reach(personas: Personas) -> 
 def test_create_token_bad_input_is_a_form_error(personas: Personas) -> None:
     client = personas.client("staff_a")
     yesterday = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+    too_late = (timezone.localdate() + dt.timedelta(days=2 * 365 + 1)).isoformat()
     for data in (
         {},
         {"name": "x" * 10_000},
         {"name": "ok", "expires_on": "morgen"},
         {"name": "ok", "expires_on": yesterday},
+        # Far-future dates once overflowed when the end of the day was computed (a 500).
+        {"name": "ok", "expires_on": "9999-12-31"},
+        {"name": "ok", "expires_on": too_late},
         {"name": "ok", "organisations": ["abc"]},
     ):
         response = client.post(TOKENS, data)
         assert response.status_code == 200, data
         assert response.context["form"].errors, data
     assert not ApiToken.objects.filter(user=personas["staff_a"]).exists()
+    far = client.post(TOKENS, {"name": "ok", "expires_on": "9999-12-31"})
+    assert "Kies een datum binnen twee jaar vanaf vandaag." in far.content.decode()
+
+
+def test_token_may_expire_up_to_two_years_ahead(personas: Personas) -> None:
+    last_day = timezone.localdate() + dt.timedelta(days=2 * 365)
+    response = personas.client("staff_a").post(
+        TOKENS, {"name": "lang", "expires_on": last_day.isoformat()}
+    )
+    assert response.status_code == 200
+    assert response.context["new_token_secret"]
+    token = ApiToken.objects.get(user=personas["staff_a"], name="lang")
+    assert token.expires_at is not None
+    assert timezone.localtime(token.expires_at).date() == last_day + dt.timedelta(days=1)
 
 
 def test_revoke_own_token_only(personas: Personas) -> None:

@@ -10,13 +10,18 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.contrib.auth import authenticate
 from django.contrib.auth import forms as auth_forms
+from django.db import transaction
+from django.http import HttpRequest
+from django.template import loader
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from schildwacht.accounts import services
 from schildwacht.accounts.models import User
 from schildwacht.audit.services import Actor
+from schildwacht.operations.tasks import send_notification
 from schildwacht.organisations.models import Organisation
 from schildwacht.organisations.scoping import visible_organisation_ids
 
@@ -24,6 +29,8 @@ from schildwacht.organisations.scoping import visible_organisation_ids
 MAX_PASSWORD_LENGTH = 1024
 # TOTP codes are 6 digits; recovery codes 10 hex characters with a dash. Spaces are allowed.
 MAX_OTP_TOKEN_LENGTH = 32
+# How far ahead an API token may expire: long-lived secrets should be renewed now and then.
+MAX_TOKEN_LIFETIME = dt.timedelta(days=2 * 365)
 
 
 class LoginForm(forms.Form):
@@ -92,13 +99,15 @@ def _password_fields() -> tuple[forms.CharField, forms.CharField]:
     return first, second
 
 
-class ServiceSetPasswordForm(auth_forms.SetPasswordForm):
-    """Django's password-reset form, saving through ``services.set_password``.
+class _SaveThroughServiceMixin:
+    """Saves the new password through ``services.set_password`` instead of ``user.save()``.
 
-    The service also raises the session generation, so every session of the account ends.
+    The service records the change and raises the session generation, so every other session
+    of the account ends.
     """
 
-    new_password1, new_password2 = _password_fields()
+    user: User
+    cleaned_data: dict[str, Any]
 
     def save(self, commit: bool = True) -> Any:
         services.set_password(
@@ -107,7 +116,13 @@ class ServiceSetPasswordForm(auth_forms.SetPasswordForm):
         return self.user
 
 
-class ServicePasswordChangeForm(auth_forms.PasswordChangeForm):
+class ServiceSetPasswordForm(_SaveThroughServiceMixin, auth_forms.SetPasswordForm):
+    """Django's password-reset form, saving through the service."""
+
+    new_password1, new_password2 = _password_fields()
+
+
+class ServicePasswordChangeForm(_SaveThroughServiceMixin, auth_forms.PasswordChangeForm):
     """Change one's own password (current password required), through the service."""
 
     old_password = forms.CharField(
@@ -122,11 +137,36 @@ class ServicePasswordChangeForm(auth_forms.PasswordChangeForm):
         "password_incorrect": _("Het huidige wachtwoord is niet juist."),
     }
 
-    def save(self, commit: bool = True) -> Any:
-        services.set_password(
-            Actor.for_user(self.user), self.user, self.cleaned_data["new_password1"]
-        )
-        return self.user
+
+class CurrentPasswordForm(forms.Form):
+    """The current password once more, before the second factor changes (re-authentication).
+
+    A hijacked session must not be able to swap the authenticator or take new recovery codes.
+    The check goes through ``authenticate``, so django-axes counts wrong passwords here too and
+    locks the account after as many failures as on the sign-in page.
+    """
+
+    current_password = forms.CharField(
+        label=_("Huidig wachtwoord"),
+        max_length=MAX_PASSWORD_LENGTH,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("Ter bevestiging dat u het zelf bent."),
+        error_messages={"required": _("Vul uw huidige wachtwoord in.")},
+    )
+
+    def __init__(self, request: HttpRequest, user: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.user = user
+
+    def clean_current_password(self) -> str:
+        password = str(self.cleaned_data["current_password"])
+        # axes reads the account from the "username" credential.
+        confirmed = authenticate(self.request, username=self.user.email, password=password)
+        if confirmed is None or confirmed.pk != self.user.pk:
+            raise forms.ValidationError(_("Het wachtwoord is niet juist."))
+        return password
 
 
 class PasswordResetRequestForm(auth_forms.PasswordResetForm):
@@ -141,6 +181,24 @@ class PasswordResetRequestForm(auth_forms.PasswordResetForm):
             "invalid": _("Vul een geldig e-mailadres in."),
         },
     )
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        """Queue the reset mail for the worker instead of sending it here.
+
+        Sending by SMTP inside the request would make the answer slower exactly when the
+        account exists, which tells an outsider which addresses have an account.
+        """
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        transaction.on_commit(lambda: send_notification.enqueue([to_email], subject, body))
 
 
 class ApiTokenForm(forms.Form):
@@ -177,8 +235,13 @@ class ApiTokenForm(forms.Form):
 
     def clean_expires_on(self) -> dt.date | None:
         value: dt.date | None = self.cleaned_data.get("expires_on")
-        if value is not None and value < timezone.localdate():
+        if value is None:
+            return None
+        today = timezone.localdate()
+        if value < today:
             raise forms.ValidationError(_("Kies een datum vandaag of later."))
+        if value > today + MAX_TOKEN_LIFETIME:
+            raise forms.ValidationError(_("Kies een datum binnen twee jaar vanaf vandaag."))
         return value
 
     def expires_at(self) -> dt.datetime | None:

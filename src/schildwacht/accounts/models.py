@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from typing import Any, ClassVar
 
@@ -58,6 +59,15 @@ class User(AbstractBaseUser):
         return AuthenticatorDevice.objects.filter(user=self, confirmed=True).exists()
 
 
+# Exactly six ASCII digits: str.isdigit() also accepts digits such as "²" that int() refuses.
+_TOTP_CODE = re.compile(r"[0-9]{6}")
+
+
+def looks_like_totp(token: str) -> bool:
+    """Whether ``token`` has the form of a TOTP code (six ASCII digits)."""
+    return _TOTP_CODE.fullmatch(token) is not None
+
+
 class AuthenticatorDevice(ThrottlingMixin, Device):
     """A TOTP authenticator app (RFC 6238); the shared secret is stored encrypted.
 
@@ -87,7 +97,7 @@ class AuthenticatorDevice(ThrottlingMixin, Device):
         if not verify_allowed:
             return False
         text = str(token).strip().replace(" ", "")
-        if not (text.isdigit() and len(text) == self.digits):
+        if not looks_like_totp(text):
             self.throttle_increment()
             return False
         now = self.current_step()

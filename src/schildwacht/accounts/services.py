@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import logging
 import secrets
 from collections.abc import Iterable
 from typing import Any
@@ -11,7 +12,7 @@ from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.db import transaction
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -26,6 +27,7 @@ from schildwacht.accounts.models import (
     RecoveryCodeDevice,
     User,
     hash_secret,
+    looks_like_totp,
 )
 from schildwacht.audit.models import AuditAction
 from schildwacht.audit.services import (
@@ -39,6 +41,40 @@ from schildwacht.audit.services import (
 from schildwacht.operations.notifications import notify
 
 RECOVERY_CODE_COUNT = 10
+
+logger = logging.getLogger(__name__)
+
+
+def _record_account_change(
+    actor: Actor, action: str, obj: models.Model, user: User, changes: dict[str, list[Any]]
+) -> None:
+    """Record a change to ``user``'s account: the user row itself or one of their devices.
+
+    The record is named after the user, since secrets (passwords, TOTP secrets) never enter
+    the audit trail and the device rows mean nothing on their own.
+    """
+    record_change(
+        actor,
+        Change(
+            action=action,
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+            object_repr=str(user),
+            changes=changes,
+        ),
+    )
+
+
+def _record_user_event(actor: Actor, action: str, user: User, details: dict[str, Any]) -> None:
+    """Record a sign-in event (login, logout, failed second factor) of ``user``."""
+    record_event(
+        actor,
+        action,
+        object_type=User._meta.label_lower,
+        object_id=str(user.pk),
+        object_repr=str(user),
+        details=details,
+    )
 
 
 def _security_notice(user: User, what: str) -> None:
@@ -99,15 +135,8 @@ def set_password(actor: Actor, user: User, password: str) -> None:
         user.set_password(password)
         user.session_generation += 1
         user.save(update_fields=["password", "session_generation"])
-        record_change(
-            actor,
-            Change(
-                action=AuditAction.UPDATE,
-                object_type="accounts.user",
-                object_id=str(user.pk),
-                object_repr=str(user),
-                changes={"password": [None, "gewijzigd"]},
-            ),
+        _record_account_change(
+            actor, AuditAction.UPDATE, user, user, {"password": [None, "gewijzigd"]}
         )
         _security_notice(user, gettext("uw wachtwoord is gewijzigd"))
 
@@ -143,18 +172,12 @@ def confirm_authenticator(
             user=user, defaults={"name": "Herstelcodes", "confirmed": True}
         )
         codes = _new_recovery_codes(recovery)
-        record_change(
+        _record_account_change(
             actor,
-            Change(
-                action=AuditAction.CREATE,
-                object_type="accounts.authenticatordevice",
-                object_id=str(device.pk),
-                object_repr=str(user),
-                changes={
-                    "authenticator": [None, "ingesteld"],
-                    "recovery_codes": [None, RECOVERY_CODE_COUNT],
-                },
-            ),
+            AuditAction.CREATE,
+            device,
+            user,
+            {"authenticator": [None, "ingesteld"], "recovery_codes": [None, RECOVERY_CODE_COUNT]},
         )
         _security_notice(user, gettext("er is een authenticator-app ingesteld"))
     return device, codes
@@ -167,15 +190,8 @@ def regenerate_recovery_codes(actor: Actor, user: User) -> list[str]:
             user=user, defaults={"name": "Herstelcodes", "confirmed": True}
         )
         codes = _new_recovery_codes(device)
-        record_change(
-            actor,
-            Change(
-                action=AuditAction.UPDATE,
-                object_type="accounts.recoverycodedevice",
-                object_id=str(device.pk),
-                object_repr=str(user),
-                changes={"recovery_codes": [None, RECOVERY_CODE_COUNT]},
-            ),
+        _record_account_change(
+            actor, AuditAction.UPDATE, device, user, {"recovery_codes": [None, RECOVERY_CODE_COUNT]}
         )
     return codes
 
@@ -190,15 +206,8 @@ def enrol_demo_authenticator(actor: Actor, user: User, secret: str) -> Authentic
         device = AuthenticatorDevice.objects.create(
             user=user, name="Authenticator", secret=secret, confirmed=True
         )
-        record_change(
-            actor,
-            Change(
-                action=AuditAction.CREATE,
-                object_type="accounts.authenticatordevice",
-                object_id=str(device.pk),
-                object_repr=str(user),
-                changes={"authenticator": [None, "ingesteld (demo)"]},
-            ),
+        _record_account_change(
+            actor, AuditAction.CREATE, device, user, {"authenticator": [None, "ingesteld (demo)"]}
         )
     return device
 
@@ -208,15 +217,8 @@ def log_out_everywhere(actor: Actor, user: User) -> None:
     with transaction.atomic():
         user.session_generation += 1
         user.save(update_fields=["session_generation"])
-        record_change(
-            actor,
-            Change(
-                action=AuditAction.LOGOUT,
-                object_type="accounts.user",
-                object_id=str(user.pk),
-                object_repr=str(user),
-                changes={"sessions": ["actief", "overal beëindigd"]},
-            ),
+        _record_account_change(
+            actor, AuditAction.LOGOUT, user, user, {"sessions": ["actief", "overal beëindigd"]}
         )
 
 
@@ -294,7 +296,7 @@ def totp_secret_base32(secret: str) -> str:
 
 def match_pending_totp(secret: str, token: str) -> int | None:
     """The time step at which ``token`` is valid for a not yet confirmed ``secret`` (±1 step)."""
-    if not (token.isdigit() and len(token) == AuthenticatorDevice.digits):
+    if not looks_like_totp(token):
         return None
     device = AuthenticatorDevice(secret=secret)  # never saved: only its TOTP arithmetic is used
     now = device.current_step()
@@ -307,25 +309,26 @@ def match_pending_totp(secret: str, token: str) -> int | None:
 def record_login(actor: Actor, user: User, *, step: str, method: str = "") -> None:
     """Record a completed sign-in step (password, or second factor with its method)."""
     details = {"stap": step} | ({"methode": method} if method else {})
-    record_event(
-        actor,
-        AuditAction.LOGIN,
-        object_type="accounts.user",
-        object_id=str(user.pk),
-        object_repr=str(user),
-        details=details,
-    )
+    _record_user_event(actor, AuditAction.LOGIN, user, details)
 
 
 def record_login_failure(username: str, *, ip_address: str | None) -> None:
-    """Record a failed password sign-in. The password is never recorded."""
-    email = username[:254]
+    """Record a failed password sign-in. The password is never recorded.
+
+    Only a failure on an existing account enters the audit trail: anyone can type any address
+    on the sign-in page, and the trail must not fill with whatever outsiders type. Failures on
+    unknown addresses are only logged (django-axes also keeps its own records for throttling).
+    """
+    email = username[:254].strip().lower()
     user = User.objects.filter(email=email).first()
+    if user is None:
+        logger.warning("failed sign-in for an unknown address from %s", ip_address or "?")
+        return
     record_event(
         Actor(label=LOGIN_PAGE_ACTOR_LABEL),
         AuditAction.LOGIN_FAILED,
-        object_type="accounts.user",
-        object_id=str(user.pk) if user else "",
+        object_type=User._meta.label_lower,
+        object_id=str(user.pk),
         object_repr=email,
         details={"stap": "wachtwoord", "ip": ip_address or ""},
     )
@@ -333,14 +336,7 @@ def record_login_failure(username: str, *, ip_address: str | None) -> None:
 
 def record_logout(actor: Actor, user: User) -> None:
     """Record that a user signed out of this session."""
-    record_event(
-        actor,
-        AuditAction.LOGOUT,
-        object_type="accounts.user",
-        object_id=str(user.pk),
-        object_repr=str(user),
-        details={"sessie": "beëindigd"},
-    )
+    _record_user_event(actor, AuditAction.LOGOUT, user, {"sessie": "beëindigd"})
 
 
 def verify_second_factor(actor: Actor, user: User, token: str) -> Device | None:
@@ -361,8 +357,7 @@ def verify_second_factor(actor: Actor, user: User, token: str) -> Device | None:
             raise SecondFactorThrottled
         accepted: Device | None = None
         method = "totp"
-        looks_like_totp = token.isdigit() and len(token) == AuthenticatorDevice.digits
-        if authenticator is not None and looks_like_totp:
+        if authenticator is not None and looks_like_totp(token):
             if authenticator.verify_token(token):
                 accepted = authenticator
         else:
@@ -373,13 +368,8 @@ def verify_second_factor(actor: Actor, user: User, token: str) -> Device | None:
             elif authenticator is not None:
                 authenticator.throttle_increment()
     if accepted is None:
-        record_event(
-            actor,
-            AuditAction.LOGIN_FAILED,
-            object_type="accounts.user",
-            object_id=str(user.pk),
-            object_repr=str(user),
-            details={"stap": "tweede factor", "methode": method},
+        _record_user_event(
+            actor, AuditAction.LOGIN_FAILED, user, {"stap": "tweede factor", "methode": method}
         )
     else:
         record_login(actor, user, step="tweede factor", method=method)

@@ -32,6 +32,7 @@ from django_otp import login as otp_login
 from schildwacht.accounts import services
 from schildwacht.accounts.forms import (
     ApiTokenForm,
+    CurrentPasswordForm,
     LoginForm,
     OTPTokenForm,
     PasswordResetRequestForm,
@@ -40,7 +41,7 @@ from schildwacht.accounts.forms import (
     ServiceSetPasswordForm,
     TOTPSetupForm,
 )
-from schildwacht.accounts.middleware import SESSION_GENERATION_KEY
+from schildwacht.accounts.middleware import SESSION_GENERATION_KEY, is_verified
 from schildwacht.accounts.models import ApiToken, RecoveryCode, User
 from schildwacht.audit.services import Actor
 from schildwacht.organisations.models import Membership
@@ -55,9 +56,8 @@ def _user(request: HttpRequest) -> User:
 
 
 def _is_verified(request: HttpRequest) -> bool:
-    """Signed in with both password and second factor (django-otp adds ``is_verified``)."""
-    user: Any = request.user
-    return bool(user.is_authenticated and user.is_verified())
+    """Signed in with both password and second factor."""
+    return request.user.is_authenticated and is_verified(request.user)
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -81,6 +81,11 @@ def _with_next(url: str, next_url: str) -> str:
 def _never_cache(response: HttpResponse) -> HttpResponse:
     add_never_cache_headers(response)
     return response
+
+
+def _provider_handles_mfa(request: HttpRequest) -> HttpResponse:
+    """The page for accounts without a local password: their board's provider does MFA."""
+    return render(request, "accounts/mfa_provider.html")
 
 
 def _recovery_codes_page(request: HttpRequest, codes: list[str], continue_url: str) -> HttpResponse:
@@ -127,18 +132,30 @@ def login_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def mfa_setup(request: HttpRequest) -> HttpResponse:
-    """Add an authenticator app: mandatory at the first sign-in of a local account."""
+    """Add an authenticator app: mandatory at the first sign-in of a local account.
+
+    In a session that already has its second factor (replacing the app from the account page)
+    the current password is asked again, so a hijacked session cannot swap the second factor.
+    """
     user = _user(request)
     next_url = _safe_next(request)
-    if user.has_authenticator and not _is_verified(request):
+    if not user.has_usable_password():
+        return _provider_handles_mfa(request)
+    verified = _is_verified(request)
+    if user.has_authenticator and not verified:
         # A password alone must never be enough to replace the second factor.
         return redirect(_with_next(reverse("accounts:mfa_verify"), next_url))
     secret = request.session.get(PENDING_SECRET_SESSION_KEY)
     if not isinstance(secret, str) or len(secret) != 40:
         secret = services.new_totp_secret()
         request.session[PENDING_SECRET_SESSION_KEY] = secret
-    form = TOTPSetupForm(request.POST if request.method == "POST" else None)
-    if form.is_valid():
+    data = request.POST if request.method == "POST" else None
+    form = TOTPSetupForm(data)
+    # Right after the password step the password was just typed; later it is asked again.
+    password_form = CurrentPasswordForm(request, user, data) if verified else None
+    # Both forms are validated, so both show their errors.
+    password_ok = password_form is None or password_form.is_valid()
+    if form.is_valid() and password_ok:
         step = services.match_pending_totp(secret, form.cleaned_data["otp_token"])
         if step is None:
             form.add_error(
@@ -165,6 +182,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
             "form": form,
             "qr_data_uri": segno.make(uri).svg_data_uri(scale=4),
             "secret_base32": services.totp_secret_base32(secret),
+            "password_form": password_form,
             "replacing": user.has_authenticator,
             "next": next_url,
         },
@@ -309,6 +327,7 @@ def account(request: HttpRequest) -> HttpResponse:
             "account_user": user,
             "memberships": memberships,
             "has_authenticator": user.has_authenticator,
+            "has_password": user.has_usable_password(),
             "recovery_codes_left": RecoveryCode.objects.filter(
                 device__user=user, device__confirmed=True, used_at__isnull=True
             ).count(),
@@ -319,12 +338,17 @@ def account(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def recovery_codes_regenerate(request: HttpRequest) -> HttpResponse:
-    """Replace the recovery codes and show the new ones once."""
+    """Replace the recovery codes, after the current password, and show the new ones once."""
     user = _user(request)
-    codes = services.regenerate_recovery_codes(Actor.for_user(user), user)
-    return _recovery_codes_page(request, codes, reverse("accounts:account"))
+    if not user.has_usable_password():
+        return _provider_handles_mfa(request)
+    form = CurrentPasswordForm(request, user, request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        codes = services.regenerate_recovery_codes(Actor.for_user(user), user)
+        return _recovery_codes_page(request, codes, reverse("accounts:account"))
+    return render(request, "accounts/mfa_recovery_codes_confirm.html", {"form": form})
 
 
 # --- API tokens ----------------------------------------------------------------------------

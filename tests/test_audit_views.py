@@ -207,3 +207,13 @@ def test_object_types_show_their_model_name(personas: Personas) -> None:
     english = client.get("/audit/").content.decode()
     assert '<span class="muted">user</span>' in english
     assert ">accounts.user<" not in english
+
+
+def test_changed_fields_show_their_names(personas: Personas) -> None:
+    from schildwacht.organisations.services import update_organisation
+    from tests.personas import TEST_ACTOR
+
+    update_organisation(TEST_ACTOR, personas.tree.board_a, bevoegd_gezag_number="10009")
+    body = personas.client("coordinator_a").get("/audit/").content.decode()
+    assert "bevoegd-gezagnummer" in body
+    assert "bevoegd_gezag_number" not in body

@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import QuerySet
 
 from schildwacht.audit.models import AuditEntry
@@ -86,6 +87,14 @@ def object_type_label(object_type: str) -> str:
     return str(model._meta.verbose_name)
 
 
+def field_label(object_type: str, name: str) -> str:
+    """What a changed field is called for people: the model field's verbose name, else its code."""
+    try:
+        return str(apps.get_model(object_type)._meta.get_field(name).verbose_name)
+    except (LookupError, ValueError, FieldDoesNotExist):
+        return name
+
+
 @dataclass(frozen=True)
 class EntryRow:
     """One entry as the browser shows it: the entry, its field changes, and whether erased."""
@@ -106,7 +115,7 @@ def entry_rows(entries: Any) -> list[EntryRow]:
             EntryRow(
                 entry=entry,
                 changes=[
-                    (name, values[0], values[1])
+                    (field_label(entry.object_type, name), values[0], values[1])
                     for name, values in sorted(changes.items())
                     if isinstance(values, list | tuple) and len(values) == 2
                 ],

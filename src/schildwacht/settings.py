@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "schildwacht.home",
     "schildwacht.operations",
     "schildwacht.demo",
+    "schildwacht.frameworks",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("schildwacht.accounts.urls")),
     path("organisaties/", include("schildwacht.organisations.urls")),
     path("audit/", include("schildwacht.audit.urls")),
+    path("normenkader/", include("schildwacht.frameworks.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
 ]

@@ -16,6 +16,7 @@ from schildwacht.accounts.models import User
 from schildwacht.accounts.services import create_user, enrol_demo_authenticator, set_password
 from schildwacht.audit.services import Actor
 from schildwacht.demo.schema import DemoData, load_demo_data
+from schildwacht.frameworks.services import load_catalogues
 from schildwacht.organisations.models import Organisation, OrganisationKind
 from schildwacht.organisations.services import (
     add_membership,
@@ -107,6 +108,8 @@ def _load_organisations(data: DemoData) -> dict[str, Organisation]:
 def load_demo(data: DemoData | None = None) -> list[DemoAccount]:
     """Create or bring up to date the demo sector and accounts; return the accounts to print."""
     data = data or load_demo_data()
+    # The sector catalogues (normenkader, basismaatregelen, groeipad); idempotent like the rest.
+    load_catalogues(DEMO_ACTOR)
     organisations = _load_organisations(data)
     accounts: list[DemoAccount] = []
     for account in data.accounts:

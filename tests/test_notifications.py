@@ -82,3 +82,13 @@ def test_rolled_back_change_sends_nothing(
         create_api_token(TEST_ACTOR, user=personas["auditor_a"], name="weg")
         raise RuntimeError("rollback")
     assert mail.outbox == []
+
+
+def test_security_notice_is_dutch_whatever_the_users_language(
+    personas: Personas, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.utils import translation
+
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        create_api_token(TEST_ACTOR, user=personas["auditor_a"], name="rapport")
+    assert "er is een API-token „rapport” aangemaakt" in mail.outbox[0].body

@@ -16,8 +16,9 @@ from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
+from django.utils.functional import Promise, lazy
 from django.utils.http import urlsafe_base64_encode
-from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy
 from django_otp.models import Device
 
 from schildwacht.accounts.models import (
@@ -77,7 +78,12 @@ def _record_user_event(actor: Actor, action: str, user: User, details: dict[str,
     )
 
 
-def _security_notice(user: User, what: str) -> None:
+def _interpolate_lazy(message: Promise, **params: Any) -> Promise:
+    """``message % params``, translated only when used: e-mails are rendered in Dutch."""
+    return lazy(lambda: str(message) % params, str)()
+
+
+def _security_notice(user: User, what: Promise) -> None:
     """Tell the user by e-mail that something security-relevant changed on their account."""
     notify(
         [user.email],
@@ -138,7 +144,7 @@ def set_password(actor: Actor, user: User, password: str) -> None:
         _record_account_change(
             actor, AuditAction.UPDATE, user, user, {"password": [None, "gewijzigd"]}
         )
-        _security_notice(user, gettext("uw wachtwoord is gewijzigd"))
+        _security_notice(user, gettext_lazy("uw wachtwoord is gewijzigd"))
 
 
 def new_totp_secret() -> str:
@@ -179,7 +185,7 @@ def confirm_authenticator(
             user,
             {"authenticator": [None, "ingesteld"], "recovery_codes": [None, RECOVERY_CODE_COUNT]},
         )
-        _security_notice(user, gettext("er is een authenticator-app ingesteld"))
+        _security_notice(user, gettext_lazy("er is een authenticator-app ingesteld"))
     return device, codes
 
 
@@ -250,7 +256,8 @@ def create_api_token(
         after = snapshot(token) | {"organisations": sorted(o.pk for o in organisations)}
         record_change(actor, change_for(AuditAction.CREATE, token, None, after))
         _security_notice(
-            user, gettext("er is een API-token „%(name)s” aangemaakt") % {"name": name}
+            user,
+            _interpolate_lazy(gettext_lazy("er is een API-token „%(name)s” aangemaakt"), name=name),
         )
     return token, raw
 

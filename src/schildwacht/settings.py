@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "schildwacht.operations",
     "schildwacht.demo",
     "schildwacht.frameworks",
+    "schildwacht.assessments",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ urlpatterns = [
     path("organisaties/", include("schildwacht.organisations.urls")),
     path("audit/", include("schildwacht.audit.urls")),
     path("normenkader/", include("schildwacht.frameworks.urls")),
+    path("metingen/", include("schildwacht.assessments.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
 ]

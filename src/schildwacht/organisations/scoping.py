@@ -102,6 +102,19 @@ def organisation_ids(user: Any, action: str = "view", area: str = "all") -> froz
     return cache[key]
 
 
+def holds_grant(user: Any, action: str, area: str = "all") -> bool:
+    """Whether any board or school role of ``user`` grants ``action`` on ``area`` somewhere.
+
+    Menus ask this on every page; it reads only the memberships already cached for the request.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return any(
+        not is_sector_role(role) and role_grants(role, action, area)
+        for role, _path, _org_id, _parent in _memberships(user)
+    )
+
+
 def sector_ids(user: Any, action: str, area: str) -> frozenset[int]:
     """Ids of sector nodes where ``user`` holds a sector role granting ``action`` on ``area``."""
     if user is None or not user.is_authenticated or not user.is_active:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from schildwacht.organisations.scoping import organisation_ids
+from schildwacht.organisations.scoping import holds_grant
 
 register = template.Library()
 
@@ -15,9 +15,8 @@ register = template.Library()
 def may_view_audit(context: template.Context) -> bool:
     """Whether the signed-in user reaches the audit trail of at least one organisation.
 
-    The navigation only links to pages a user may open; the answer is cached on the user object
-    by the scoping module, so asking again in the same request costs no query.
+    The navigation only links to pages a user may open; the roles are cached for the request,
+    so asking costs no query of its own.
     """
     request: Any = context.get("request")
-    user = getattr(request, "user", None)
-    return bool(organisation_ids(user, "view", "audit"))
+    return holds_grant(getattr(request, "user", None), "view", "audit")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
-from ninja import Router, Schema
+from typing import Literal
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from schildwacht.frameworks.exports import export_framework
 from schildwacht.frameworks.models import Framework, Norm
 from schildwacht.frameworks.queries import framework_for_user, frameworks_for_user, is_curator
 
@@ -126,3 +129,22 @@ def get_framework(request: HttpRequest, framework_id: int) -> FrameworkDetailOut
             for domain in framework.domains.all()
         ],
     )
+
+
+class ExportQuery(Schema):
+    format: Literal["yaml", "xlsx", "oscal"]
+
+
+@router.get(
+    "/frameworks/{framework_id}/export",
+    summary="Een normenkader exporteren (YAML, XLSX of OSCAL-catalogus)",
+    response={200: None},
+)
+def export(request: HttpRequest, framework_id: int, query: Query[ExportQuery]) -> HttpResponse:
+    """The edition as a file: ``yaml`` (catalogue file schema), ``xlsx`` (norms and domains,
+    importable) or ``oscal`` (OSCAL catalog JSON). Another format answers 422."""
+    framework = framework_for_user(request.user, framework_id)
+    result = export_framework(framework, query.format)
+    response = HttpResponse(result.content, content_type=result.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
+    return response

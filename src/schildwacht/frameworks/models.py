@@ -32,6 +32,7 @@ class Confidence(models.TextChoices):
     CONFIRMED = "confirmed", _("bevestigd")
     INFERRED = "inferred", _("afgeleid uit het adres van de officiële pagina")
     ID_ONLY = "id_only", _("alleen het id is bekend")
+    IMPORTED = "imported", _("geïmporteerd door de sectorbeheerder uit de officiële lijst")
 
 
 class CatalogueFile(models.Model):

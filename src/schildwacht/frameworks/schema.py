@@ -27,7 +27,8 @@ INDICATOR_PATTERN = r"^[a-z][a-z_]*\.[a-z][a-z_]*$"
 MATURITY_LEVELS = (1, 2, 3, 4, 5)
 
 Part = Literal["IB", "privacy"]
-Confidence = Literal["confirmed", "inferred", "id_only"]
+# "imported": the official title came from the sector curator's import of the official list.
+Confidence = Literal["confirmed", "inferred", "id_only", "imported"]
 Level = Literal[1, 2, 3, 4, 5]
 LongText = Annotated[str, Field(min_length=1, max_length=4000)]
 

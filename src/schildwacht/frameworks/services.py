@@ -7,8 +7,9 @@ changed and removed rows each recorded); a new framework version is a new file a
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Hashable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,6 +18,7 @@ from django.db.models import Max
 
 from schildwacht.audit.models import AuditAction
 from schildwacht.audit.services import Actor, Change, change_for, diff, record_changes, snapshot
+from schildwacht.frameworks.importers import ImportPlan, parse_norm_rows, plan_import
 from schildwacht.frameworks.loader import DATA_DIR, Catalogues, Loaded, read_catalogues
 from schildwacht.frameworks.models import (
     Basismaatregel,
@@ -282,3 +284,107 @@ def load_catalogues(
     if catalogues.basismaatregelen is not None:
         results.append(load_basismaatregelen(actor, catalogues.basismaatregelen))
     return results
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did: ``framework`` is the new edition, or the current one when the file
+    changed nothing (``created`` false)."""
+
+    framework: Framework
+    created: bool
+    new_norms: list[str] = field(default_factory=list)
+    changed_norms: list[str] = field(default_factory=list)
+
+
+def latest_edition(framework: Framework) -> Framework:
+    """The newest edition of the same framework version as ``framework``."""
+    return (
+        Framework.objects.filter(slug=framework.slug, version=framework.version)
+        .order_by("-edition")
+        .first()
+    ) or framework
+
+
+def _completeness_note(edition: int, count: int, declared: int) -> str:
+    # Stored with the framework, in the framework's own language (the catalogue is Dutch).
+    if count == declared:
+        return (
+            f"Editie {edition} bevat alle {declared} normen; de sectorbeheerder heeft de "
+            "officiële lijst met een import aangevuld."
+        )
+    return (
+        f"Editie {edition} bevat {count} van de {declared} normen; de sectorbeheerder heeft de "
+        "officiële lijst met een import aangevuld. De overige normen zijn nog niet opgenomen."
+    )
+
+
+def _write_edition(actor: Actor, plan: ImportPlan, source: str, checksum: str) -> Framework:
+    base = plan.base
+    count = len(plan.norms)
+    edition = base.edition + 1
+    values = {name: getattr(base, name) for name in Framework.audit_fields}
+    values.update(
+        edition=edition,
+        loaded_from=source[:200],
+        checksum=checksum,
+        is_complete=count == base.declared_norm_count,
+        completeness_note=_completeness_note(edition, count, base.declared_norm_count),
+    )
+    framework = Framework.objects.create(**values)
+    changes = [change_for(AuditAction.CREATE, framework, None, snapshot(framework))]
+    domains = Domain.objects.bulk_create(
+        [
+            Domain(
+                framework=framework,
+                part=domain.part,
+                number=domain.number,
+                prefix=domain.prefix or plan.prefixes.get((domain.part, domain.number), ""),
+                name=domain.name,
+                description=domain.description,
+                raci=domain.raci,
+            )
+            for domain in base.domains.order_by("part", "number")
+        ]
+    )
+    by_key = {(domain.part, domain.number): domain for domain in domains}
+    norms = Norm.objects.bulk_create(
+        [
+            Norm(
+                framework=framework,
+                domain=by_key[values["domain"]],
+                norm_id=norm_id,
+                **{name: value for name, value in values.items() if name != "domain"},
+            )
+            for norm_id, values in sorted(plan.norms.items())
+        ]
+    )
+    changes += [change_for(AuditAction.CREATE, row, None, snapshot(row)) for row in domains]
+    changes += [change_for(AuditAction.CREATE, row, None, snapshot(row)) for row in norms]
+    record_changes(actor, changes)
+    return framework
+
+
+def import_norms(actor: Actor, framework: Framework, name: str, content: bytes) -> ImportResult:
+    """Complete a framework version from the curator's XLSX or CSV file, as a new edition.
+
+    Everything is checked first (``ImportRejected`` names every bad row and field; nothing is
+    written). The new edition copies the newest edition of the version, its domains and all its
+    norms, and adds or updates the imported norms, in one transaction with every new row in the
+    audit trail. A file that would change nothing makes no edition (re-running is idempotent).
+    """
+    rows, problems = parse_norm_rows(name, content)
+    checksum = hashlib.sha256(content).hexdigest()
+    with transaction.atomic():
+        # Lock the newest edition so two imports of the same version cannot both make edition n+1.
+        base = Framework.objects.select_for_update().filter(pk=latest_edition(framework).pk).get()
+        plan = plan_import(base, rows, problems)
+        if not plan.changes_anything:
+            return ImportResult(framework=base, created=False)
+        edition = _write_edition(actor, plan, f"import: {name}", checksum)
+    return ImportResult(
+        framework=edition,
+        created=True,
+        new_norms=sorted(plan.created),
+        changed_norms=sorted(plan.updated),
+    )

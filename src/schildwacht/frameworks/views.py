@@ -9,11 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
+from schildwacht.audit.services import Actor
+from schildwacht.frameworks.exports import EXPORT_FORMATS, export_framework
+from schildwacht.frameworks.forms import NormImportForm
+from schildwacht.frameworks.importers import MAX_IMPORT_BYTES, ImportProblem, ImportRejected
 from schildwacht.frameworks.models import Basismaatregel, Domain, Framework, Norm
 from schildwacht.frameworks.queries import (
     Party,
@@ -25,6 +31,7 @@ from schildwacht.frameworks.queries import (
     norm_titles,
     raci_parties,
 )
+from schildwacht.frameworks.services import import_norms, latest_edition
 
 
 @login_required
@@ -109,7 +116,72 @@ def framework_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "raci_official": any(d.domain.raci.get("official") for d in domains),
             "levels": levels,
             "curator": is_curator(request.user),
+            "export_formats": EXPORT_FORMATS,
         },
+    )
+
+
+@login_required
+def framework_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """Download an edition as YAML, XLSX or OSCAL JSON; every signed-in user may (reference data)."""
+    if fmt not in EXPORT_FORMATS:
+        raise Http404
+    framework = framework_for_user(request.user, pk)
+    export = export_framework(framework, fmt)
+    response = HttpResponse(export.content, content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response
+
+
+@login_required
+def framework_import(request: HttpRequest, pk: int) -> HttpResponse:
+    """The sector curator completes a framework version from a file (a new edition).
+
+    Everyone else gets 404: the page does not exist for them.
+    """
+    if not is_curator(request.user):
+        raise Http404
+    framework = framework_for_user(request.user, pk)
+    problems: list[ImportProblem] = []
+    post = request.method == "POST"
+    form = NormImportForm(request.POST, request.FILES) if post else NormImportForm()
+    if post and form.is_valid():
+        upload = form.cleaned_data["file"]
+        # One byte over the limit is enough for the importer to refuse a file as too large.
+        content = upload.read(MAX_IMPORT_BYTES + 1)
+        try:
+            result = import_norms(Actor.for_user(request.user), framework, upload.name, content)
+        except ImportRejected as exc:
+            problems = exc.problems
+        else:
+            if result.created:
+                messages.success(
+                    request,
+                    _(
+                        "Editie %(edition)d is gemaakt: %(new)d nieuwe en %(changed)d gewijzigde "
+                        "normen."
+                    )
+                    % {
+                        "edition": result.framework.edition,
+                        "new": len(result.new_norms),
+                        "changed": len(result.changed_norms),
+                    },
+                )
+            else:
+                messages.info(
+                    request, _("De import verandert niets; er is geen nieuwe editie gemaakt.")
+                )
+            return redirect("frameworks:detail", pk=result.framework.pk)
+    return render(
+        request,
+        "frameworks/import.html",
+        {
+            "framework": framework,
+            "latest": latest_edition(framework),
+            "form": form,
+            "problems": problems,
+        },
+        status=422 if problems else 200,
     )
 
 

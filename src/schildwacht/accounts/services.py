@@ -80,7 +80,8 @@ def _record_user_event(actor: Actor, action: str, user: User, details: dict[str,
 
 def _interpolate_lazy(message: Promise, **params: Any) -> Promise:
     """``message % params``, translated only when used: e-mails are rendered in Dutch."""
-    return lazy(lambda: str(message) % params, str)()
+    interpolated: Promise = lazy(lambda: str(message) % params, str)()  # type: ignore[assignment]
+    return interpolated
 
 
 def _security_notice(user: User, what: Promise) -> None:

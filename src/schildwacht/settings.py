@@ -6,6 +6,7 @@ helpers in ``schildwacht.lib.env``. Outside demo mode a missing secret stops sta
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from schildwacht.lib.env import env_bool, env_int, env_list, env_path, env_str
+from schildwacht.lib.env import env_bool, env_date, env_int, env_list, env_path, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -103,6 +104,8 @@ INSTALLED_APPS = [
     "schildwacht.demo",
     "schildwacht.frameworks",
     "schildwacht.assessments",
+    "schildwacht.reports",
+    "schildwacht.planning",
 ]
 
 MIDDLEWARE = [
@@ -315,3 +318,7 @@ TASK_RESULT_RETENTION_DAYS = env_int("SCHILDWACHT_TASK_RESULT_RETENTION_DAYS", 1
 # The project-wide static folder (schildwacht/static) belongs to no app, so the finders that
 # WhiteNoise serves from must be told about it.
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# The date by which boards should meet the normenkader (PRODUCT.md: "end of 2027" in the brief,
+# later policy news speaks of 2030), so a setting, never a constant. Plans project against it.
+TARGET_DATE = env_date("SCHILDWACHT_TARGET_DATE", dt.date(2027, 12, 31))

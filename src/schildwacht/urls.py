@@ -12,6 +12,8 @@ urlpatterns = [
     path("audit/", include("schildwacht.audit.urls")),
     path("normenkader/", include("schildwacht.frameworks.urls")),
     path("metingen/", include("schildwacht.assessments.urls")),
+    path("plan/", include("schildwacht.planning.urls")),
+    path("rapportage/", include("schildwacht.reports.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
 ]

@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 
-from schildwacht.api import assessments, frameworks, me, organisations
+from schildwacht.api import assessments, frameworks, me, measures, organisations
 from schildwacht.api.auth import BearerTokenAuth, VerifiedSessionAuth
 
 api = NinjaAPI(
@@ -27,6 +27,7 @@ api.add_router("", me.router)
 api.add_router("", organisations.router)
 api.add_router("", frameworks.router)
 api.add_router("", assessments.router)
+api.add_router("", measures.router)
 
 
 @api.exception_handler(Http404)

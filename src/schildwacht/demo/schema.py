@@ -69,6 +69,46 @@ class AccountData(_Strict):
         return base64.b32decode(self.totp_secret).hex()
 
 
+class MetingRoundData(_Strict):
+    """One meting of a series: its title, age, status and a level per domain (by norm prefix).
+
+    A norm's level is its domain's level plus the series' ``variation`` for that norm, rounded
+    half up and kept within 1–5, so the data stays fixed and readable (no randomness at run time).
+    """
+
+    title: str = Field(min_length=1, max_length=200)
+    months_ago: int = Field(ge=0, le=60)
+    status: Literal["draft", "in_review", "approved"]
+    levels: dict[str, float] = Field(min_length=1)
+
+    @field_validator("levels")
+    @classmethod
+    def _levels(cls, value: dict[str, float]) -> dict[str, float]:
+        for prefix, level in value.items():
+            if not 1 <= level <= 5:
+                raise ValueError(f"level of {prefix} must lie between 1 and 5")
+        return value
+
+
+class MetingSeriesData(_Strict):
+    """The metingen of one demo organisation, oldest first; each next one copies the previous."""
+
+    organisation: str = Field(pattern=_KEY)
+    framework: str = "normenkader-ibp-fo"
+    variation: list[int] = Field(default=[0], min_length=1)
+    not_applicable: dict[str, str] = Field(default_factory=dict)
+    rounds: list[MetingRoundData] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _oldest_first(self) -> MetingSeriesData:
+        ages = [r.months_ago for r in self.rounds]
+        if ages != sorted(ages, reverse=True) or len(set(ages)) != len(ages):
+            raise ValueError(f"{self.organisation}: rounds must run from oldest to newest")
+        if any(not reason.strip() for reason in self.not_applicable.values()):
+            raise ValueError(f"{self.organisation}: every N/A norm needs a reason")
+        return self
+
+
 class DemoData(_Strict):
     """The whole demo file; keys are unique and every membership names a known organisation."""
 
@@ -76,6 +116,7 @@ class DemoData(_Strict):
     sector: SectorData
     boards: list[BoardData] = Field(min_length=1)
     accounts: list[AccountData] = Field(min_length=1)
+    metingen: list[MetingSeriesData] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _references(self) -> DemoData:
@@ -98,6 +139,9 @@ class DemoData(_Strict):
                 sector_role = membership.role in {Role.SECTOR_ANALYST, Role.SECTOR_CURATOR}
                 if sector_role != (membership.organisation == self.sector.key):
                     raise ValueError(f"{account.email}: sector roles belong on the sector only")
+        for series in self.metingen:
+            if series.organisation not in keys or series.organisation == self.sector.key:
+                raise ValueError(f"metingen: unknown organisation {series.organisation!r}")
         return self
 
 

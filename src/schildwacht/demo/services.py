@@ -8,14 +8,25 @@ second run changes nothing and adds no audit entries.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 
 from schildwacht.accounts.models import User
 from schildwacht.accounts.services import create_user, enrol_demo_authenticator, set_password
+from schildwacht.assessments.models import Assessment, AssessmentStatus
+from schildwacht.assessments.services import (
+    approve_assessment,
+    create_assessment,
+    submit_for_review,
+    update_score,
+)
 from schildwacht.audit.services import Actor
-from schildwacht.demo.schema import DemoData, load_demo_data
+from schildwacht.demo.schema import DemoData, MetingRoundData, MetingSeriesData, load_demo_data
+from schildwacht.frameworks.models import Framework
 from schildwacht.frameworks.services import load_catalogues
 from schildwacht.organisations.models import Organisation, OrganisationKind
 from schildwacht.organisations.services import (
@@ -105,12 +116,75 @@ def _load_organisations(data: DemoData) -> dict[str, Organisation]:
     return by_key
 
 
+def norm_level(series: MetingSeriesData, meting: MetingRoundData, index: int, norm_id: str) -> int:
+    """The demo level of the ``index``-th norm (in id order): domain level plus variation."""
+    base = meting.levels.get(norm_id.split(".", 1)[0], 2)
+    value = base + series.variation[index % len(series.variation)]
+    return max(1, min(5, int(value + 0.5)))  # round half up, within 1–5
+
+
+def _create_meting(
+    series: MetingSeriesData,
+    meting: MetingRoundData,
+    organisation: Organisation,
+    framework: Framework,
+) -> None:
+    """One demo meting through the services (a copy of the previous one, then its levels)."""
+    with transaction.atomic():
+        assessment = create_assessment(DEMO_ACTOR, organisation, framework, meting.title)
+        scores = {s.norm_id: s for s in assessment.scores.all()}
+        for index, norm_id in enumerate(sorted(scores)):
+            score = scores[norm_id]
+            score.assessment = assessment
+            values: dict[str, object]
+            if norm_id in series.not_applicable:
+                values = {
+                    "level": None,
+                    "not_applicable": True,
+                    "not_applicable_reason": series.not_applicable[norm_id],
+                }
+            else:
+                values = {"level": norm_level(series, meting, index, norm_id)}
+            update_score(DEMO_ACTOR, score, **values)  # unchanged values write nothing
+        if meting.status != AssessmentStatus.DRAFT:
+            submit_for_review(DEMO_ACTOR, assessment)
+        if meting.status == AssessmentStatus.APPROVED:
+            approve_assessment(DEMO_ACTOR, assessment)
+        # The demo tells a story over a year: its metingen are dated in the past. The audit
+        # trail keeps the real moment the demo was loaded; only the meting's own dates move.
+        moment = timezone.now() - timedelta(days=30 * meting.months_ago)
+        Assessment.objects.filter(pk=assessment.pk).update(
+            created_at=moment,
+            approved_at=min(moment + timedelta(days=14), timezone.now())
+            if meting.status == AssessmentStatus.APPROVED
+            else None,
+        )
+
+
+def _load_metingen(data: DemoData, organisations: dict[str, Organisation]) -> None:
+    """Create the demo metingen that do not exist yet (looked up by organisation and title)."""
+    for series in data.metingen:
+        organisation = organisations[series.organisation]
+        framework = (
+            Framework.objects.filter(slug=series.framework).order_by("-version", "-edition").first()
+        )
+        if framework is None:
+            continue
+        existing = set(
+            Assessment.objects.filter(organisation=organisation).values_list("title", flat=True)
+        )
+        for meting in series.rounds:
+            if meting.title not in existing:
+                _create_meting(series, meting, organisation, framework)
+
+
 def load_demo(data: DemoData | None = None) -> list[DemoAccount]:
     """Create or bring up to date the demo sector and accounts; return the accounts to print."""
     data = data or load_demo_data()
     # The sector catalogues (normenkader, basismaatregelen, groeipad); idempotent like the rest.
     load_catalogues(DEMO_ACTOR)
     organisations = _load_organisations(data)
+    _load_metingen(data, organisations)
     accounts: list[DemoAccount] = []
     for account in data.accounts:
         user = User.objects.filter(email=account.email).first()

@@ -16,10 +16,13 @@ from django.utils.cache import patch_vary_headers
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from schildwacht.assessments.models import Assessment
 from schildwacht.lib.htmx import is_htmx
 from schildwacht.organisations.context import active_organisation_for
-from schildwacht.organisations.models import Membership, Organisation
+from schildwacht.organisations.models import Membership, Organisation, OrganisationKind
 from schildwacht.organisations.roles import role_description, role_grants, role_label
+from schildwacht.organisations.scoping import organisation_ids
+from schildwacht.reports.queries import Dashboard, dashboard
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class Section:
     text: str | Promise
     url: str = ""
     tiles: tuple[str | Promise, ...] = ()
+    dashboard: bool = False
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,8 @@ class SectionSpec:
     url_name: str = ""
     per_organisation: bool = False
     fragment: str = ""
+    # The section shows the figures of "Waar staan we?" (reports) once there is a meting.
+    dashboard: bool = False
 
     def applies_to(self, role: str) -> bool:
         if self.unless is not None and role_grants(role, *self.unless):
@@ -62,7 +68,7 @@ class SectionSpec:
         if self.url_name:
             url = reverse(self.url_name, args=[held_at.pk] if self.per_organisation else [])
             url += f"#{self.fragment}" if self.fragment else ""
-        return Section(self.title, self.text, url=url, tiles=self.tiles)
+        return Section(self.title, self.text, url=url, tiles=self.tiles, dashboard=self.dashboard)
 
 
 @dataclass
@@ -94,7 +100,7 @@ PRIVACY_TILES = (
 ROLE_SECTIONS = (
     SectionSpec(
         "view", "all", _("Waar staan we?"), _("Het dashboard van het bestuur."),
-        tiles=DASHBOARD_TILES,
+        tiles=DASHBOARD_TILES, url_name="reports:dashboard", dashboard=True,
     ),
     SectionSpec(
         "view", "privacy", _("Privacy in beeld"), _("Alle privacyzaken van het bestuur."),
@@ -167,13 +173,27 @@ def role_panels(user_id: int | None, organisation: Organisation | None) -> list[
     return panels
 
 
+def start_dashboard(user: object, organisation: Organisation | None) -> Dashboard | None:
+    """The figures of "Waar staan we?" for the start page, when the user reads them and a
+    meting exists; else None (the section keeps its placeholder tiles)."""
+    if organisation is None or organisation.kind == OrganisationKind.SECTOR:
+        return None
+    if organisation.pk not in organisation_ids(user, "view", Assessment.scope_area):
+        return None
+    result = dashboard(user, organisation)
+    return result if result.has_data else None
+
+
 @login_required
 def start(request: HttpRequest) -> HttpResponse:
     """The start page; for an htmx request only the panels of the active organisation."""
     organisation = active_organisation_for(request)
+    panels = role_panels(request.user.pk, organisation)
+    wants_dashboard = any(s.dashboard for panel in panels for s in panel.sections)
     data = {
         "organisation": organisation,
-        "panels": role_panels(request.user.pk, organisation),
+        "panels": panels,
+        "dashboard": start_dashboard(request.user, organisation) if wants_dashboard else None,
         "htmx_switch": True,
     }
     template = "home/_role_panels.html" if is_htmx(request) else "home/start.html"

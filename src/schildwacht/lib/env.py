@@ -6,6 +6,7 @@ it never silently falls back to a default.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -55,3 +56,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
 def env_path(name: str, default: Path) -> Path:
     value = os.environ.get(name)
     return (Path(value) if value else default).expanduser().resolve()
+
+
+def env_date(name: str, default: dt.date) -> dt.date:
+    """A calendar date written as YYYY-MM-DD (ISO 8601)."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"{name} must be a date written as YYYY-MM-DD, not {value!r}."
+        ) from exc

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from schildwacht.operations import tasks
 from schildwacht.operations.models import ScheduledJobRun
+from schildwacht.planning import tasks as planning_tasks
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("purge_login_attempts", Period.DAILY, tasks.purge_login_attempts),
     PeriodicJob("erase_audit_payloads", Period.DAILY, tasks.erase_audit_payloads),
     PeriodicJob("prune_task_results", Period.WEEKLY, tasks.prune_task_results),
+    PeriodicJob("measure_reminders", Period.DAILY, planning_tasks.send_measure_reminders),
 )
 
 

@@ -71,6 +71,7 @@ def test_demo_metingen_tell_a_story() -> None:
     assert status.change is not None and status.change > 0
     improved = [row for row in status.measured_domains if (row.change or 0) > 0]
     assert 3 <= len(improved) < len(status.measured_domains)
+    assert status.assessment is not None
     assert (status.assessment.created_at - status.previous.created_at).days > 300
     assert len(result.schools) == 6 and sum(1 for s in result.schools if s.assessment) >= 2
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
@@ -109,6 +111,79 @@ class MetingSeriesData(_Strict):
         return self
 
 
+MeasureStatusName = Literal["open", "in_progress", "done", "cancelled"]
+
+
+class MeasureData(_Strict):
+    """One demo measure. Dates are offsets in days from the day the demo is loaded, so a measure
+    with an active status and a negative ``due_in_days`` is overdue whenever the demo runs.
+
+    ``owner`` is the e-mail address of a demo account; ``owner_name`` a free-text owner (for
+    example a supplier). ``done_days_ago`` dates a done measure's completion in the past.
+    """
+
+    title: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    owner: str | None = None
+    owner_name: str = Field(default="", max_length=200)
+    status: MeasureStatusName = "open"
+    due_in_days: int | None = Field(default=None, ge=-730, le=1460)
+    done_days_ago: int | None = Field(default=None, ge=0, le=730)
+    effort: Literal["", "S", "M", "L", "XL"] = ""
+    cost: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
+    groeipad: str = Field(default="", pattern=r"^([1-9]\d*\.[1-9]\d*)?$")
+    norms: list[str] = Field(default_factory=list)
+    basismaatregelen: list[int] = Field(default_factory=list)
+
+    @field_validator("norms")
+    @classmethod
+    def _norm_ids(cls, value: list[str]) -> list[str]:
+        bad = [norm_id for norm_id in value if not re.fullmatch(r"[A-Z]{2}\.\d{2}", norm_id)]
+        if bad:
+            raise ValueError(f"not a norm id: {', '.join(bad)}")
+        if len(set(value)) != len(value):
+            raise ValueError("a norm is listed twice")
+        return value
+
+    @field_validator("basismaatregelen")
+    @classmethod
+    def _numbers(cls, value: list[int]) -> list[int]:
+        if any(not 1 <= number <= 11 for number in value):
+            raise ValueError("basismaatregelen are numbered 1 to 11")
+        if len(set(value)) != len(value):
+            raise ValueError("a basismaatregel is listed twice")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> MeasureData:
+        if self.owner is not None and self.owner_name:
+            raise ValueError(f"{self.title}: give owner or owner_name, not both")
+        if self.done_days_ago is not None and self.status != "done":
+            raise ValueError(f"{self.title}: done_days_ago belongs on a done measure only")
+        return self
+
+    @property
+    def overdue(self) -> bool:
+        """Whether the measure is overdue on any day the demo is loaded."""
+        active = self.status in {"open", "in_progress"}
+        return active and self.due_in_days is not None and self.due_in_days < 0
+
+
+class PlanData(_Strict):
+    """The demo plan of one board or school; measure titles are unique (they identify them)."""
+
+    organisation: str = Field(pattern=_KEY)
+    measures: list[MeasureData] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_titles(self) -> PlanData:
+        titles = [m.title for m in self.measures]
+        duplicates = sorted({t for t in titles if titles.count(t) > 1})
+        if duplicates:
+            raise ValueError(f"{self.organisation}: duplicate measure title {duplicates[0]!r}")
+        return self
+
+
 class DemoData(_Strict):
     """The whole demo file; keys are unique and every membership names a known organisation."""
 
@@ -117,6 +192,7 @@ class DemoData(_Strict):
     boards: list[BoardData] = Field(min_length=1)
     accounts: list[AccountData] = Field(min_length=1)
     metingen: list[MetingSeriesData] = Field(default_factory=list)
+    maatregelen: list[PlanData] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _references(self) -> DemoData:
@@ -142,7 +218,32 @@ class DemoData(_Strict):
         for series in self.metingen:
             if series.organisation not in keys or series.organisation == self.sector.key:
                 raise ValueError(f"metingen: unknown organisation {series.organisation!r}")
+        self._check_plans(keys)
         return self
+
+    def _check_plans(self, keys: list[str]) -> None:
+        """Every plan names a board or school once; every owner reads that organisation's plan
+        through a membership on it or on the board above it (the services check the role)."""
+        board_of = {s.key: b.key for b in self.boards for s in b.schools}
+        memberships = {a.email: {m.organisation for m in a.memberships} for a in self.accounts}
+        seen: set[str] = set()
+        for plan in self.maatregelen:
+            if plan.organisation not in keys or plan.organisation == self.sector.key:
+                raise ValueError(f"maatregelen: unknown organisation {plan.organisation!r}")
+            if plan.organisation in seen:
+                raise ValueError(f"maatregelen: {plan.organisation!r} has two plans")
+            seen.add(plan.organisation)
+            reach = {plan.organisation, board_of.get(plan.organisation, plan.organisation)}
+            for measure in plan.measures:
+                if measure.owner is None:
+                    continue
+                if measure.owner not in memberships:
+                    raise ValueError(f"{measure.title}: unknown owner {measure.owner!r}")
+                if not memberships[measure.owner] & reach:
+                    raise ValueError(
+                        f"{measure.title}: owner {measure.owner!r} is no member of "
+                        f"{plan.organisation!r} or its board"
+                    )
 
 
 def load_demo_data(path: Path = DEMO_FILE) -> DemoData:

@@ -25,7 +25,14 @@ from schildwacht.assessments.services import (
     update_score,
 )
 from schildwacht.audit.services import Actor
-from schildwacht.demo.schema import DemoData, MetingRoundData, MetingSeriesData, load_demo_data
+from schildwacht.demo.schema import (
+    DemoData,
+    MeasureData,
+    MetingRoundData,
+    MetingSeriesData,
+    PlanData,
+    load_demo_data,
+)
 from schildwacht.frameworks.models import Framework
 from schildwacht.frameworks.services import load_catalogues
 from schildwacht.organisations.models import Organisation, OrganisationKind
@@ -34,6 +41,8 @@ from schildwacht.organisations.services import (
     create_organisation,
     update_organisation,
 )
+from schildwacht.planning.models import Measure, MeasureStatus
+from schildwacht.planning.services import change_measure_status, create_measure
 
 DEMO_ACTOR = Actor.system("demo")
 
@@ -178,6 +187,58 @@ def _load_metingen(data: DemoData, organisations: dict[str, Organisation]) -> No
                 _create_meting(series, meting, organisation, framework)
 
 
+def _create_measure(
+    measure: MeasureData, organisation: Organisation, owners: dict[str, User]
+) -> Measure:
+    """One demo measure through the planning services: added to the plan as open, then moved
+    to its status, so the audit trail shows how the card got where it is."""
+    today = timezone.localdate()
+    with transaction.atomic():
+        created = create_measure(
+            DEMO_ACTOR,
+            organisation,
+            title=measure.title,
+            description=measure.description,
+            owner=owners[measure.owner] if measure.owner else None,
+            owner_name=measure.owner_name,
+            due_date=today + timedelta(days=measure.due_in_days)
+            if measure.due_in_days is not None
+            else None,
+            effort=measure.effort,
+            cost=measure.cost,
+            groeipad_code=measure.groeipad,
+            norm_ids=measure.norms,
+            basismaatregelen=measure.basismaatregelen,
+        )
+        if measure.status != MeasureStatus.OPEN:
+            change_measure_status(DEMO_ACTOR, created, measure.status)
+        if measure.done_days_ago:
+            # Like the metingen, the plan tells a story over time: the projection counts
+            # closed measures per month. The audit trail keeps the real moment of loading.
+            done_at = timezone.now() - timedelta(days=measure.done_days_ago)
+            Measure.objects.filter(pk=created.pk).update(done_at=done_at)
+            created.done_at = done_at
+    return created
+
+
+def _load_plans(
+    plans: list[PlanData], organisations: dict[str, Organisation], owners: dict[str, User]
+) -> None:
+    """Create the demo measures that do not exist yet (looked up by organisation and title).
+
+    Existing measures are left as they are: whoever tries the demo may move cards around, and
+    a second run of the demo must not undo that (nor write to the audit trail).
+    """
+    for plan in plans:
+        organisation = organisations[plan.organisation]
+        existing = set(
+            Measure.objects.filter(organisation=organisation).values_list("title", flat=True)
+        )
+        for measure in plan.measures:
+            if measure.title not in existing:
+                _create_measure(measure, organisation, owners)
+
+
 def load_demo(data: DemoData | None = None) -> list[DemoAccount]:
     """Create or bring up to date the demo sector and accounts; return the accounts to print."""
     data = data or load_demo_data()
@@ -186,6 +247,7 @@ def load_demo(data: DemoData | None = None) -> list[DemoAccount]:
     organisations = _load_organisations(data)
     _load_metingen(data, organisations)
     accounts: list[DemoAccount] = []
+    users: dict[str, User] = {}
     for account in data.accounts:
         user = User.objects.filter(email=account.email).first()
         if user is None:
@@ -198,6 +260,7 @@ def load_demo(data: DemoData | None = None) -> list[DemoAccount]:
         elif not user.check_password(account.password):
             # Someone changed the demo password; the printed one must work again.
             set_password(DEMO_ACTOR, user, account.password)
+        users[account.email] = user
         enrol_demo_authenticator(DEMO_ACTOR, user, account.totp_secret_hex)
         for membership in account.memberships:
             add_membership(
@@ -217,4 +280,6 @@ def load_demo(data: DemoData | None = None) -> list[DemoAccount]:
                 organisation=", ".join(dict.fromkeys(names)),
             )
         )
+    # Last: the owners of measures must be members of their organisation first.
+    _load_plans(data.maatregelen, organisations, users)
     return accounts

@@ -14,7 +14,6 @@ import io
 import os
 import re
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,45 +32,10 @@ from schildwacht.frameworks.services import load_catalogues
 from schildwacht.organisations.models import Organisation
 from tests.personas import PASSWORD, TEST_ACTOR, Personas, build_tree
 
-CHROMIUM = "/usr/bin/chromium"
 SCREENSHOT_DIR = Path(os.environ.get("SCHILDWACHT_SCREENSHOTS", tempfile.gettempdir()))
 BESTUUR_NORMS = ("GO.01", "GO.02", "GO.03", "GO.05")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def browser_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing; CI must install Debian's chromium package")
-        pytest.skip(f"{CHROMIUM} is not installed")
-    # Playwright's sync API runs an event loop in this thread; Django's ORM calls in the test
-    # (and in live_server's thread) are still synchronous. Scoped to this test.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-            ],
-        )
-        context = browser.new_context(
-            viewport={"width": 1280, "height": 900}, locale="nl-NL", accept_downloads=True
-        )
-        page = context.new_page()
-        try:
-            yield page
-        finally:
-            browser.close()
 
 
 def _nulmeting(board: Organisation, framework: Framework) -> Assessment:

@@ -48,7 +48,9 @@ def serve(*, host: str, port: int, workers: int, threads: int = 4) -> None:
             "workers": workers,
             "threads": threads,
             "worker_class": "gthread",
-            "accesslog": "-",
+            # Logs go to stderr, so stdout carries only the program's own output (e.g. the
+            # account list of `schildwacht demo --json`).
+            "accesslog": "/dev/stderr",
             "errorlog": "-",
             "timeout": 60,
             "graceful_timeout": 20,

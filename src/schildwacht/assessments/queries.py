@@ -89,10 +89,12 @@ def _score(row: Mapping[str, Any]) -> Score:
 
 def _norm_field(field_name: str, framework_ref: Any) -> Subquery:
     """The ``field_name`` of the norm with the score's id in the given framework edition."""
+    # (framework, norm_id) is unique: without .order_by() the model's default ordering would
+    # join and sort the framework table for every score row (measured in bench/README.md).
     return Subquery(
-        Norm.objects.filter(framework_id=framework_ref, norm_id=OuterRef("norm_id")).values(
-            field_name
-        )[:1]
+        Norm.objects.filter(framework_id=framework_ref, norm_id=OuterRef("norm_id"))
+        .order_by()
+        .values(field_name)[:1]
     )
 
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from schildwacht.assessments.models import Assessment, AssessmentStatus, NormScore
-from schildwacht.assessments.queries import _AGGREGATES, Score, _norm_field, _score, domain_label
+from schildwacht.assessments.queries import Score, domain_label, domain_scores, overall_scores
 from schildwacht.frameworks.models import Basismaatregel, Domain, Norm
 from schildwacht.organisations.models import Organisation, OrganisationKind
 from schildwacht.organisations.scoping import organisation_ids
@@ -221,8 +221,15 @@ def _with_chosen(organisations: QuerySet[Organisation], user: Any) -> QuerySet[O
     )
 
 
-def _statuses(user: Any, organisations: list[Organisation]) -> list[OrganisationStatus]:
-    """Statuses of organisations annotated by ``_with_chosen``, in five queries in all."""
+def _statuses(
+    user: Any, organisations: list[Organisation], detailed: int
+) -> list[OrganisationStatus]:
+    """Statuses of organisations annotated by ``_with_chosen``, in six queries in all.
+
+    Only organisation ``detailed`` gets its per-domain rows: the school rows of a dashboard
+    show overall figures, and per-domain work for every school made a board with 188 schools
+    miss its target (bench/README.md).
+    """
     statuses = [OrganisationStatus(o) for o in organisations]
     current_ids = {
         o.pk: (o.approved_id or o.newest_id)  # type: ignore[attr-defined]
@@ -251,9 +258,7 @@ def _statuses(user: Any, organisations: list[Organisation]) -> list[Organisation
         .filter(pk__in=prior_ids)
         .select_related("framework")
     }
-    scored_ids = {pk for pk in current_ids.values() if pk} | set(priors)
-    overall, by_domain = _aggregate(scored_ids)
-    labels = _domain_labels({a.framework_id for a in [*chosen.values(), *priors.values()]})
+    overall = overall_scores({pk for pk in current_ids.values() if pk} | set(priors))
     for status in statuses:
         current = chosen.get(current_ids[status.organisation.pk] or 0)
         if current is None:
@@ -264,51 +269,26 @@ def _statuses(user: Any, organisations: list[Organisation]) -> list[Organisation
         status.previous = priors.get(current.prior_id)
         status.overall = overall.get(current.pk, Score(None, 0, 0, 0, 0))
         status.previous_overall = overall.get(status.previous.pk) if status.previous else None
-        status.domains = [
-            DomainRow(
-                key,
-                label,
-                by_domain.get((current.pk, *key), Score(None, 0, 0, 0, 0)),
-                by_domain.get((status.previous.pk, *key)) if status.previous else None,
-            )
-            for key, label in labels.get(current.framework_id, [])
-        ]
+        if status.organisation.pk == detailed:
+            status.domains = _domain_rows(current, status.previous)
     return statuses
 
 
-def _aggregate(
-    assessment_ids: set[int],
-) -> tuple[dict[int, Score], dict[tuple[int, str, int], Score]]:
-    """Overall and per-domain scores of many metingen: two grouped aggregate queries."""
-    if not assessment_ids:
-        return {}, {}
-    base = NormScore.objects.filter(assessment_id__in=assessment_ids)
-    overall = {
-        row["assessment_id"]: _score(row)
-        for row in base.values("assessment_id").annotate(**_AGGREGATES).order_by()
-    }
-    rows = (
-        base.annotate(
-            part=_norm_field("domain__part", OuterRef("assessment__framework_id")),
-            number=_norm_field("domain__number", OuterRef("assessment__framework_id")),
+def _domain_rows(current: Assessment, previous: Assessment | None) -> list[DomainRow]:
+    """Per domain of ``current``'s edition its score and the one in ``previous`` (two queries)."""
+    cells = domain_scores([current.pk] + ([previous.pk] if previous else []))
+    empty = Score(None, 0, 0, 0, 0)
+    return [
+        DomainRow(
+            (domain.part, domain.number),
+            domain_label(domain),
+            cells.get((current.pk, domain.part, domain.number), empty),
+            cells.get((previous.pk, domain.part, domain.number)) if previous else None,
         )
-        .values("assessment_id", "part", "number")
-        .annotate(**_AGGREGATES)
-        .order_by()
-    )
-    by_domain = {(r["assessment_id"], r["part"], r["number"]): _score(r) for r in rows}
-    return overall, by_domain
-
-
-def _domain_labels(framework_ids: set[int]) -> dict[int, list[tuple[DomainKey, str]]]:
-    labels: dict[int, list[tuple[DomainKey, str]]] = {}
-    for domain in Domain.objects.filter(framework_id__in=framework_ids).order_by(
-        "framework_id", "part", "number"
-    ):
-        labels.setdefault(domain.framework_id, []).append(
-            ((domain.part, domain.number), domain_label(domain))
+        for domain in Domain.objects.filter(framework_id=current.framework_id).order_by(
+            "part", "number"
         )
-    return labels
+    ]
 
 
 def _basismaatregelen(assessment: Assessment | None) -> list[MeasureStatus]:
@@ -355,20 +335,8 @@ def _trend(user: Any, organisation: Organisation) -> list[TrendPoint]:
         .order_by("-created_at", "-pk")[:TREND_LENGTH]
     )
     latest.reverse()
-    overall = _aggregate_overall({a.pk for a in latest})
-    return [TrendPoint(a, overall.get(a.pk)) for a in latest]
-
-
-def _aggregate_overall(assessment_ids: set[int]) -> dict[int, float | None]:
-    if not assessment_ids:
-        return {}
-    return {
-        row["assessment_id"]: _score(row).average
-        for row in NormScore.objects.filter(assessment_id__in=assessment_ids)
-        .values("assessment_id")
-        .annotate(**_AGGREGATES)
-        .order_by()
-    }
+    overall = overall_scores([a.pk for a in latest])
+    return [TrendPoint(a, overall[a.pk].average if a.pk in overall else None) for a in latest]
 
 
 def dashboard(user: Any, organisation: Organisation) -> Dashboard:
@@ -384,7 +352,7 @@ def dashboard(user: Any, organisation: Organisation) -> Dashboard:
         ).order_by("path"),
         user,
     )
-    statuses = _statuses(user, list(rows))
+    statuses = _statuses(user, list(rows), detailed=organisation.pk)
     main = next(s for s in statuses if s.organisation.pk == organisation.pk)
     schools = sorted(
         (s for s in statuses if s.organisation.pk != organisation.pk),

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 
 from schildwacht.assessments import services
-from schildwacht.assessments.models import Assessment, AssessmentStatus, NormScore
+from schildwacht.assessments.models import Assessment, AssessmentStatus, Evidence, NormScore
 from schildwacht.assessments.queries import (
     assessment_scores,
     compare_assessments,
@@ -321,3 +322,52 @@ def test_board_meting_from_schools(personas: Personas, framework: Framework) -> 
         services.create_board_assessment_from_schools(
             _actor(personas, "school_leader_a"), tree.board_a, framework, "x"
         )
+
+
+def test_evidence_comes_along_and_files_outlive_their_copies(
+    personas: Personas, framework: Framework, django_capture_on_commit_callbacks
+) -> None:
+    coordinator = _actor(personas, "coordinator_a")
+    board = personas.tree.board_a
+    first = services.create_assessment(coordinator, board, framework, "Nulmeting")
+    pdf = SimpleUploadedFile("beleid.pdf", b"%PDF-1.7\n% IBP-beleid\n", "application/pdf")
+    original = services.add_evidence_file(coordinator, _score(first, "GO.01"), pdf, "Beleid")
+    services.add_evidence_link(coordinator, _score(first, "GO.02"), "https://example.test/raad")
+    services.submit_for_review(coordinator, first)
+    services.approve_assessment(_actor(personas, "board_member_a"), first)
+    storage, name = original.file.storage, original.file.name
+    assert storage.exists(name)
+
+    second = services.create_assessment(coordinator, board, framework, "Meting 2")
+    copied = Evidence.objects.filter(score__assessment=second).order_by("pk")
+    assert [(e.score.norm_id, e.description, e.url) for e in copied] == [
+        ("GO.01", "Beleid", ""),
+        ("GO.02", "", "https://example.test/raad"),
+    ]
+    copy = copied[0]
+    assert (copy.file.name, copy.sha256, copy.size) == (name, original.sha256, original.size)
+    assert copy.uploaded_by_id == original.uploaded_by_id
+    assert (
+        AuditEntry.objects.filter(object_type="assessments.evidence", action="create").count() == 4
+    )
+
+    # Removing the copy from the draft leaves the approved meting's file in place.
+    copy.score.assessment = second
+    with django_capture_on_commit_callbacks(execute=True):
+        services.remove_evidence(coordinator, copy)
+    assert storage.exists(name) and Evidence.objects.filter(score__assessment=first).count() == 2
+
+    # A draft with a file of its own takes that file along when it is deleted, with audit entries.
+    own = services.add_evidence_file(
+        coordinator,
+        _score(second, "GO.03"),
+        SimpleUploadedFile("eigen.pdf", b"%PDF-1.7\n% eigen\n", "application/pdf"),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delete_assessment(coordinator, second)
+    assert not storage.exists(own.file.name)
+    assert storage.exists(name)
+    assert (
+        AuditEntry.objects.filter(object_type="assessments.evidence", action="delete").count() == 3
+    )
+    assert verify_chain().intact

@@ -8,6 +8,7 @@ with a Dutch message; bad values raise ``ValidationError`` naming the field.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -106,8 +107,14 @@ def _create_with_scores(
     actor: Actor,
     assessment: Assessment,
     values_by_norm: dict[str, dict[str, Any]],
+    evidence_from: Assessment | None = None,
 ) -> Assessment:
-    """Save ``assessment`` and one score per norm of its framework (bulk), all audited."""
+    """Save ``assessment`` and one score per norm of its framework (bulk), all audited.
+
+    With ``evidence_from``, the evidence of that meting is carried over to the scores with the
+    same norm id: new records that point at the same stored file (files are stored by digest),
+    so a later meting shows what was proven before and the earlier meting keeps its own.
+    """
     assessment.full_clean()
     now = timezone.now()
     with transaction.atomic():
@@ -130,8 +137,34 @@ def _create_with_scores(
         )
         changes = [change_for(AuditAction.CREATE, assessment, None, snapshot(assessment))]
         changes += [change_for(AuditAction.CREATE, s, None, snapshot(s)) for s in scores]
+        if evidence_from is not None:
+            copies = _copy_evidence(evidence_from, {s.norm_id: s for s in scores})
+            changes += [change_for(AuditAction.CREATE, e, None, snapshot(e)) for e in copies]
         record_changes(actor, changes)
     return assessment
+
+
+def _copy_evidence(source: Assessment, scores: dict[str, NormScore]) -> list[Evidence]:
+    """Copies of ``source``'s evidence on the new scores with the same norm id (bulk)."""
+    copies = [
+        Evidence(
+            score=scores[item.score.norm_id],
+            file=item.file.name,
+            original_name=item.original_name,
+            content_type=item.content_type,
+            size=item.size,
+            sha256=item.sha256,
+            url=item.url,
+            description=item.description,
+            uploaded_by_id=item.uploaded_by_id,
+            uploaded_at=item.uploaded_at,
+        )
+        for item in Evidence.objects.filter(score__assessment=source)
+        .select_related("score")
+        .order_by("uploaded_at", "pk")
+        if item.score.norm_id in scores
+    ]
+    return Evidence.objects.bulk_create(copies)
 
 
 def create_assessment(
@@ -146,7 +179,8 @@ def create_assessment(
 
     The previous meting is the latest approved one, else the latest one. Its scores are mapped
     onto ``framework`` by norm id; norms new to this edition start empty, and norms the
-    edition no longer has are left behind (the previous meting keeps them).
+    edition no longer has are left behind (the previous meting keeps them). Evidence comes
+    along with the scores.
     """
     _require(actor, organisation, "change")
     previous = _previous_for(organisation) if copy_previous else None
@@ -165,7 +199,7 @@ def create_assessment(
         previous=previous,
         created_by=_user(actor),
     )
-    return _create_with_scores(actor, assessment, values)
+    return _create_with_scores(actor, assessment, values, evidence_from=previous)
 
 
 def create_board_assessment_from_schools(
@@ -225,16 +259,22 @@ def update_assessment(actor: Actor, assessment: Assessment, *, title: str) -> As
 
 
 def delete_assessment(actor: Actor, assessment: Assessment) -> None:
-    """Delete a draft meting with its scores and evidence records (a started one stays)."""
+    """Delete a draft meting with its scores and evidence (a started one stays).
+
+    Stored files go only when no other meting's evidence still points at them.
+    """
     _require(actor, assessment.organisation, "change")
     if assessment.status != AssessmentStatus.DRAFT:
         raise AssessmentLocked(_("Alleen een meting in concept kan worden verwijderd."))
     with transaction.atomic():
+        evidence = list(Evidence.objects.filter(score__assessment=assessment))
         scores = list(assessment.scores.all())
-        changes = [change_for(AuditAction.DELETE, s, snapshot(s), None) for s in scores]
+        changes = [change_for(AuditAction.DELETE, e, snapshot(e), None) for e in evidence]
+        changes += [change_for(AuditAction.DELETE, s, snapshot(s), None) for s in scores]
         changes.append(change_for(AuditAction.DELETE, assessment, snapshot(assessment), None))
         record_changes(actor, changes)
         assessment.delete()
+        _delete_unused_files(evidence)
 
 
 def _clean_score_values(score: NormScore, values: dict[str, Any]) -> None:
@@ -382,9 +422,18 @@ def remove_evidence(actor: Actor, evidence: Evidence) -> None:
     score = evidence.score
     _require(actor, score.assessment.organisation, "change")
     _require_editable(score.assessment)
-    name = evidence.file.name if evidence.file else ""
     with transaction.atomic():
         record_change(actor, change_for(AuditAction.DELETE, evidence, snapshot(evidence), None))
         evidence.delete()
-        if name and not Evidence.objects.filter(file=name).exists():
-            transaction.on_commit(lambda: evidence.file.storage.delete(name))
+        _delete_unused_files([evidence])
+
+
+def _delete_unused_files(removed: list[Evidence]) -> None:
+    """After commit, delete the stored files of ``removed`` that no evidence points at any more."""
+    stored = {item.file.name: item.file.storage for item in removed if item.file.name}
+    still_used = set(
+        Evidence.objects.filter(file__in=list(stored)).values_list("file", flat=True).distinct()
+    )
+    for name, storage in stored.items():
+        if name not in still_used:
+            transaction.on_commit(partial(storage.delete, name))

@@ -106,6 +106,9 @@ INSTALLED_APPS = [
     "schildwacht.assessments",
     "schildwacht.reports",
     "schildwacht.planning",
+    "schildwacht.suppliers",
+    "schildwacht.registers",
+    "schildwacht.dpia",
 ]
 
 MIDDLEWARE = [

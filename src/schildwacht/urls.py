@@ -14,6 +14,9 @@ urlpatterns = [
     path("metingen/", include("schildwacht.assessments.urls")),
     path("plan/", include("schildwacht.planning.urls")),
     path("rapportage/", include("schildwacht.reports.urls")),
+    path("registers/", include("schildwacht.registers.urls")),
+    path("leveranciers/", include("schildwacht.suppliers.urls")),
+    path("dpia/", include("schildwacht.dpia.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
 ]

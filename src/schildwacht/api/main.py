@@ -7,7 +7,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 
-from schildwacht.api import assessments, frameworks, me, measures, organisations
+from schildwacht.api import (
+    assessments,
+    dpia,
+    frameworks,
+    me,
+    measures,
+    organisations,
+    registers,
+    suppliers,
+)
 from schildwacht.api.auth import BearerTokenAuth, VerifiedSessionAuth
 
 api = NinjaAPI(
@@ -28,6 +37,9 @@ api.add_router("", organisations.router)
 api.add_router("", frameworks.router)
 api.add_router("", assessments.router)
 api.add_router("", measures.router)
+api.add_router("", registers.router)
+api.add_router("", suppliers.router)
+api.add_router("", dpia.router)
 
 
 @api.exception_handler(Http404)

@@ -64,6 +64,7 @@ class OrganisationStatus:
     overall: Score | None = None
     previous_overall: Score | None = None
     domains: list[DomainRow] = field(default_factory=list)
+    status_label: str = ""
 
     @property
     def change(self) -> float | None:
@@ -221,6 +222,12 @@ def _with_chosen(organisations: QuerySet[Organisation], user: Any) -> QuerySet[O
     )
 
 
+# What the dashboard and the report show of a meting; a board with 188 schools loads several
+# hundred metingen, so the columns nobody shows stay in the database (bench/README.md).
+SHOWN_FIELDS = ("organisation", "framework", "title", "status", "created_at", "approved_at")
+SHOWN_FRAMEWORK_FIELDS = ("name", "target_level", "version", "edition")
+
+
 def _statuses(
     user: Any, organisations: list[Organisation], detailed: int
 ) -> list[OrganisationStatus]:
@@ -248,22 +255,24 @@ def _statuses(
         a.pk: a
         for a in Assessment.objects.for_user(user)
         .filter(pk__in=wanted)
-        .select_related("framework", "approved_by")
+        .select_related("framework")
+        .only(*SHOWN_FIELDS, *(f"framework__{name}" for name in SHOWN_FRAMEWORK_FIELDS))
         .annotate(prior_id=Coalesce(F("previous_id"), Subquery(earlier_approved.values("pk")[:1])))
     }
     prior_ids = {a.prior_id for a in chosen.values() if a.prior_id}
     priors = {
         a.pk: a
-        for a in Assessment.objects.for_user(user)
-        .filter(pk__in=prior_ids)
-        .select_related("framework")
+        for a in Assessment.objects.for_user(user).filter(pk__in=prior_ids).only(*SHOWN_FIELDS)
     }
+    # Translated once: a label per school row made the lazy choices the page's largest cost.
+    status_labels = {value: str(label) for value, label in AssessmentStatus.choices}
     overall = overall_scores({pk for pk in current_ids.values() if pk} | set(priors))
     for status in statuses:
         current = chosen.get(current_ids[status.organisation.pk] or 0)
         if current is None:
             continue
         status.assessment = current
+        status.status_label = status_labels[current.status]
         newest = chosen.get(newest_ids[status.organisation.pk] or 0)
         status.newer = newest if newest is not None and newest.pk != current.pk else None
         status.previous = priors.get(current.prior_id)

@@ -12,6 +12,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import template
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from schildwacht.reports.charts import bar_chart, format_level, line_chart, one_decimal
 
@@ -80,3 +84,42 @@ def change_direction(value: Any) -> str:
     if not isinstance(value, int | float) or one_decimal(value) == 0:
         return ""
     return "up" if value > 0 else "down"
+
+
+@register.simple_tag
+def school_rows(schools: Iterable[Any]) -> str:
+    """The rows of the dashboard's school table, built in one pass.
+
+    A board may have a few hundred schools; as template markup each row cost about a third of
+    a millisecond and the table alone put the largest board over its target (bench/README.md).
+    """
+    no_meting = gettext("Nog geen meting")
+    newer_note = gettext("nieuwere meting in behandeling")
+    rows = []
+    for school in schools:
+        overall, difference = school.overall, school.change
+        if school.assessment is not None:
+            note = format_html(", {}", newer_note) if school.newer else ""
+            meting = format_html(
+                '{} <span class="muted">({}){}</span>',
+                school.assessment.title,
+                school.status_label.lower(),
+                note,
+            )
+        else:
+            meting = format_html('<span class="muted">{}</span>', no_meting)
+        percent = overall.percent_at_target if overall is not None else None
+        rows.append(
+            format_html(
+                '<tr><th scope="row"><a href="{}">{}</a></th><td>{}</td><td>{}</td>'
+                '<td class="change--{}">{}</td><td>{}</td></tr>',
+                reverse("reports:organisation", args=[school.organisation.pk]),
+                school.organisation.name,
+                meting,
+                level(overall.average if overall is not None else None),
+                change_direction(difference),
+                change(difference),
+                "–" if percent is None else f"{percent}%",
+            )
+        )
+    return mark_safe("\n".join(rows))  # noqa: S308 - every part went through format_html

@@ -163,7 +163,7 @@ def test_demo_plan_is_loaded_through_the_services() -> None:
             else:
                 assert measure.done_at is None
     # Every measure is in the audit trail, written by the demo actor; moved cards twice.
-    entries = AuditEntry.objects.filter(object_type__endswith="measure")
+    entries = AuditEntry.objects.filter(object_type="planning.measure")
     assert entries.count() == sum(
         1 if m.status == "open" else 2 for plan in data.maatregelen for m in plan.measures
     )

@@ -18,6 +18,7 @@ from schildwacht.audit.models import AuditEntry
 from schildwacht.audit.services import Actor
 from schildwacht.frameworks.models import Framework
 from schildwacht.frameworks.services import load_catalogues
+from schildwacht.lib.coverage import Coverage
 from schildwacht.lib.projection import Outcome
 from schildwacht.organisations.models import Organisation
 from schildwacht.planning import services
@@ -270,7 +271,10 @@ def test_basismaatregelen_overview(personas: Personas, framework: Framework) -> 
     assert access.status == BasisStatus.BUSY
     assert rows[8].counts == {"open": 1}
     assert rows[0].status == BasisStatus.NOT_STARTED
-    assert rows[0].module == "registers" and not rows[0].module_built
+    # Built modules feed their figure: nothing is registered yet, so 0 of 0.
+    assert rows[0].module == "registers" and rows[0].module_built
+    assert rows[0].coverage == Coverage(0, 0) and rows[0].coverage.percent is None
+    assert rows[3].module == "access" and not rows[3].module_built and rows[3].coverage is None
 
 
 def _overdue(personas: Personas, owner: str, title: str, **values: Any) -> Measure:

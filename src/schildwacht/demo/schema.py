@@ -35,11 +35,21 @@ class SchoolData(_Strict):
     vestiging: str = Field(pattern=r"^\d{2}$")
 
 
+class LandscapeData(_Strict):
+    """Which application landscape a board gets (po or vo; registers/ and suppliers/ keep the
+    details) and which of its applications has a finished DPIA and which still needs one."""
+
+    level: Literal["po", "vo"]
+    dpia_done: str = Field(min_length=1)
+    dpia_missing: str = Field(min_length=1)
+
+
 class BoardData(_Strict):
     key: str = Field(pattern=_KEY)
     name: str = Field(min_length=1, max_length=200)
     bevoegd_gezag_number: str = Field(pattern=r"^\d{5}$")
     schools: list[SchoolData]
+    landscape: LandscapeData | None = None
 
 
 class MembershipData(_Strict):

@@ -33,6 +33,7 @@ from schildwacht.demo.schema import (
     PlanData,
     load_demo_data,
 )
+from schildwacht.dpia.demo import ensure_demo_dpias
 from schildwacht.frameworks.models import Framework
 from schildwacht.frameworks.services import load_catalogues
 from schildwacht.organisations.models import Organisation, OrganisationKind
@@ -43,6 +44,9 @@ from schildwacht.organisations.services import (
 )
 from schildwacht.planning.models import Measure, MeasureStatus
 from schildwacht.planning.services import change_measure_status, create_measure
+from schildwacht.registers.demo import load_demo_registers
+from schildwacht.registers.models import Application
+from schildwacht.suppliers.demo import load_demo_agreements, load_demo_catalogue
 
 DEMO_ACTOR = Actor.system("demo")
 
@@ -239,6 +243,24 @@ def _load_plans(
                 _create_measure(measure, organisation, owners)
 
 
+def _load_landscapes(data: DemoData, organisations: dict[str, Organisation]) -> None:
+    """Suppliers, registers, agreements and DPIAs of the boards that have a landscape."""
+    load_demo_catalogue(DEMO_ACTOR, organisations[data.sector.key])
+    for board_data in data.boards:
+        landscape = board_data.landscape
+        if landscape is None:
+            continue
+        board = organisations[board_data.key]
+        load_demo_registers(DEMO_ACTOR, board, landscape.level)
+        load_demo_agreements(DEMO_ACTOR, board, landscape.level)
+        applications = Application.objects.filter(organisation=board)
+        ensure_demo_dpias(
+            DEMO_ACTOR,
+            applications.get(name=landscape.dpia_done),
+            applications.get(name=landscape.dpia_missing),
+        )
+
+
 def load_demo(data: DemoData | None = None) -> list[DemoAccount]:
     """Create or bring up to date the demo sector and accounts; return the accounts to print."""
     data = data or load_demo_data()
@@ -246,6 +268,7 @@ def load_demo(data: DemoData | None = None) -> list[DemoAccount]:
     load_catalogues(DEMO_ACTOR)
     organisations = _load_organisations(data)
     _load_metingen(data, organisations)
+    _load_landscapes(data, organisations)
     accounts: list[DemoAccount] = []
     users: dict[str, User] = {}
     for account in data.accounts:

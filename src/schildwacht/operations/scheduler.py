@@ -22,6 +22,7 @@ from django.utils import timezone
 from schildwacht.operations import tasks
 from schildwacht.operations.models import ScheduledJobRun
 from schildwacht.planning import tasks as planning_tasks
+from schildwacht.suppliers import tasks as supplier_tasks
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("erase_audit_payloads", Period.DAILY, tasks.erase_audit_payloads),
     PeriodicJob("prune_task_results", Period.WEEKLY, tasks.prune_task_results),
     PeriodicJob("measure_reminders", Period.DAILY, planning_tasks.send_measure_reminders),
+    PeriodicJob("agreement_expiry", Period.DAILY, supplier_tasks.agreement_expiry),
 )
 
 

@@ -27,9 +27,11 @@ from django.utils.translation import gettext_lazy as _
 from schildwacht.assessments.models import Assessment, AssessmentStatus, NormScore
 from schildwacht.assessments.queries import assessment_scores
 from schildwacht.frameworks.models import Basismaatregel
+from schildwacht.lib.coverage import Coverage
 from schildwacht.lib.projection import Projection, project
 from schildwacht.organisations.models import Organisation
 from schildwacht.organisations.scoping import organisation_ids
+from schildwacht.planning.indicators import indicator_figure, indicator_label
 from schildwacht.planning.models import (
     ACTIVE_STATUSES,
     Measure,
@@ -381,6 +383,8 @@ class BasismaatregelRow:
     module: str
     module_label: Any
     module_built: bool
+    coverage: Coverage | None = None
+    coverage_label: Any = None
 
     @property
     def status_label(self) -> Any:
@@ -462,6 +466,8 @@ def basismaatregelen_overview(
                 module=module,
                 module_label=MODULE_LABELS.get(module, module),
                 module_built=apps.is_installed(f"schildwacht.{module}"),
+                coverage=indicator_figure(item.indicator, user, organisation),
+                coverage_label=indicator_label(item.indicator),
             )
         )
     return meting, rows

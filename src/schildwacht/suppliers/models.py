@@ -11,15 +11,71 @@ board's agreement (``agreement`` set), which may build on that central review (`
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from schildwacht.audit.tracking import Tracked
-from schildwacht.organisations.models import Organisation
-from schildwacht.organisations.scoping import ScopedQuerySet
+from schildwacht.organisations.models import Organisation, OrganisationKind
+from schildwacht.organisations.scoping import ScopedQuerySet, organisation_ids, sector_ids
+
+# Suppliers, details, agreements and reviews are privacy items: the FG reads them.
+SCOPE_AREA = "privacy"
+
+
+def _curated_read_only(user: Any) -> frozenset[int]:
+    """The sector nodes a read-only token of a curator still reads.
+
+    ``sector_ids`` refuses "manage" to read-only tokens, which is right for writing; reading the
+    catalogue the curator keeps is still the token's to do (within its narrowing).
+    """
+    token = getattr(user, "api_token", None)
+    if token is None or not token.read_only:
+        return frozenset()
+    from schildwacht.organisations.models import Membership
+    from schildwacht.organisations.roles import is_sector_role, role_grants
+
+    rows = Membership.objects.filter(user_id=user.pk).values_list(
+        "role", "organisation_id", "organisation__path"
+    )
+    narrowed = token.organisation_paths()
+    return frozenset(
+        org_id
+        for role, org_id, path in rows
+        if is_sector_role(role)
+        and role_grants(role, "manage", "catalogues")
+        and (not narrowed or any(path.startswith(prefix) for prefix in narrowed))
+    )
+
+
+def catalogue_ids(user: Any, action: str = "view") -> frozenset[int]:
+    """Organisations whose suppliers (and central reviews) ``user`` may ``action``.
+
+    Reading: the boards whose privacy items the user reads (their own suppliers) and the sector
+    above each of them (the shared catalogue), plus the sector nodes the user curates. Changing:
+    the boards where the user changes privacy items, and the curated sector nodes; a board role
+    never changes the shared catalogue. Cached on the user object like the rest of the scope.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cache: dict[tuple[str, str], frozenset[int]] = user.__dict__.setdefault("_sw_scope", {})
+    key = ("supplier_catalogue", action)
+    if key not in cache:
+        boards = organisation_ids(user, action, SCOPE_AREA)
+        curated = sector_ids(user, "manage", "catalogues")
+        if action == "view" and not curated:
+            curated = _curated_read_only(user)
+        ids = set(boards) | set(curated)
+        if action == "view" and boards:
+            ids |= set(
+                Organisation.objects.filter(
+                    pk__in=boards, kind=OrganisationKind.BOARD, parent__isnull=False
+                ).values_list("parent_id", flat=True)
+            )
+        cache[key] = frozenset(ids)
+    return cache[key]
 
 
 class ConvenantStatus(models.TextChoices):
@@ -31,7 +87,9 @@ class ConvenantStatus(models.TextChoices):
 
 
 class SupplierQuerySet(ScopedQuerySet["Supplier"]):
-    pass
+    def for_user(self, user: Any, action: str = "view") -> SupplierQuerySet:
+        """The sector catalogue and own boards' suppliers (see ``catalogue_ids``)."""
+        return self.filter(organisation_id__in=catalogue_ids(user, action))
 
 
 class Supplier(Tracked):
@@ -59,7 +117,7 @@ class Supplier(Tracked):
     notes = models.TextField(_("toelichting"), blank=True)
 
     objects = SupplierQuerySet.as_manager()
-    scope_area = "privacy"
+    scope_area = SCOPE_AREA
     audit_fields: ClassVar[list[str]] = [
         "organisation",
         "name",
@@ -108,7 +166,7 @@ class SupplierDetail(Tracked):
     notes = models.TextField(_("toelichting"), blank=True)
 
     objects = SupplierDetailQuerySet.as_manager()
-    scope_area = "privacy"
+    scope_area = SCOPE_AREA
     audit_fields: ClassVar[list[str]] = [
         "supplier",
         "organisation",
@@ -201,7 +259,7 @@ class Agreement(Tracked):
     last_reminded_at = models.DateTimeField(_("laatst herinnerd op"), null=True, blank=True)
 
     objects = AgreementQuerySet.as_manager()
-    scope_area = "privacy"
+    scope_area = SCOPE_AREA
     audit_fields: ClassVar[list[str]] = [
         "organisation",
         "supplier",
@@ -242,7 +300,25 @@ class Verdict(models.TextChoices):
 
 
 class ReviewQuerySet(ScopedQuerySet["Review"]):
-    pass
+    def for_user(self, user: Any, action: str = "view") -> ReviewQuerySet:
+        """Reviews of agreements the user reaches, and central reviews of the catalogue.
+
+        Boards read a central review once the curator has completed it; the curator of the
+        sector reads and changes its own drafts as well.
+        """
+        curated = sector_ids(user, "manage", "catalogues")
+        central = models.Q(supplier__isnull=False) & (
+            models.Q(organisation_id__in=curated)
+            | models.Q(completed_at__isnull=False, organisation_id__in=catalogue_ids(user, action))
+        )
+        own = models.Q(
+            agreement__isnull=False,
+            organisation_id__in=organisation_ids(user, action, SCOPE_AREA),
+        )
+        if action != "view":
+            # Only the curator changes a central review.
+            central = models.Q(supplier__isnull=False, organisation_id__in=curated)
+        return self.filter(own | central)
 
 
 class Review(Tracked):
@@ -282,7 +358,7 @@ class Review(Tracked):
     completed_at = models.DateTimeField(_("afgerond op"), null=True, blank=True)
 
     objects = ReviewQuerySet.as_manager()
-    scope_area = "privacy"
+    scope_area = SCOPE_AREA
     audit_fields: ClassVar[list[str]] = [
         "organisation",
         "supplier",

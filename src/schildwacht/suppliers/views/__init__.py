@@ -1,0 +1,1 @@
+"""Pages of the suppliers app, one module per topic: the catalogue, agreements and reviews."""

@@ -211,8 +211,11 @@ def dashboard_organisation(user: Any, org_id: int) -> Organisation:
     return organisation
 
 
-def _with_chosen(organisations: QuerySet[Organisation], user: Any) -> QuerySet[Organisation]:
-    base = Assessment.objects.for_user(user).filter(organisation=OuterRef("pk"))
+def _with_chosen(organisations: QuerySet[Organisation]) -> QuerySet[Organisation]:
+    # ``organisations`` holds only organisations whose metingen ``user`` reads, and
+    # ``_statuses`` loads the chosen ones through ``for_user`` again; scoping inside this
+    # per-organisation subquery repeated the list of readable ids for every school.
+    base = Assessment.objects.filter(organisation=OuterRef("pk"))
     newest_first = ("-created_at", "-pk")
     return organisations.annotate(
         approved_id=Subquery(
@@ -354,12 +357,13 @@ def dashboard(user: Any, organisation: Organisation) -> Dashboard:
     A school leader sees the board and their own school, never the sibling schools.
     """
     readable = organisation_ids(user, "view", Assessment.scope_area)
+    if organisation.pk not in readable:
+        raise Http404
     rows = _with_chosen(
         Organisation.objects.filter(
             Q(pk=organisation.pk)
             | Q(parent=organisation, kind=OrganisationKind.SCHOOL, pk__in=readable)
-        ).order_by("path"),
-        user,
+        ).order_by("path")
     )
     statuses = _statuses(user, list(rows), detailed=organisation.pk)
     main = next(s for s in statuses if s.organisation.pk == organisation.pk)

@@ -19,7 +19,6 @@ from typing import Any
 
 import pytest
 
-from schildwacht.accounts.models import AuthenticatorDevice, User
 from schildwacht.assessments.models import Assessment, AssessmentStatus
 from schildwacht.assessments.services import (
     approve_assessment,
@@ -30,7 +29,8 @@ from schildwacht.assessments.services import (
 from schildwacht.frameworks.models import Framework
 from schildwacht.frameworks.services import load_catalogues
 from schildwacht.organisations.models import Organisation
-from tests.personas import PASSWORD, TEST_ACTOR, Personas, build_tree
+from tests.browser_session import sign_in, sign_out
+from tests.personas import TEST_ACTOR, Personas, build_tree
 
 SCREENSHOT_DIR = Path(os.environ.get("SCHILDWACHT_SCREENSHOTS", tempfile.gettempdir()))
 BESTUUR_NORMS = ("GO.01", "GO.02", "GO.03", "GO.05")
@@ -46,23 +46,6 @@ def _nulmeting(board: Organisation, framework: Framework) -> Assessment:
     submit_for_review(TEST_ACTOR, assessment)
     approve_assessment(TEST_ACTOR, assessment)
     return assessment
-
-
-def _sign_in(page: Any, base_url: str, user: User) -> None:
-    device = AuthenticatorDevice.objects.get(user=user)
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("input[name=username]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form:has(input[name=password]) [type=submit]").click()
-    page.wait_for_url("**/accounts/mfa/verify/**")
-    page.fill("input[name=otp_token]", f"{device.code_at(device.current_step()):06d}")
-    page.locator("form:has(input[name=otp_token]) [type=submit]").click()
-    page.wait_for_url(f"{base_url}/")
-
-
-def _sign_out(page: Any) -> None:
-    page.locator("form[action='/accounts/logout/'] button").click()
-    page.wait_for_url("**/accounts/login/**")
 
 
 def _bestuur_row(page: Any) -> Any:
@@ -87,7 +70,7 @@ def test_fill_approve_dashboard_and_report(live_server: Any, browser_page: Any) 
 
     # The coordinator starts a new meting (a copy of the nulmeting) and scores Bestuur inline.
     coordinator = personas["coordinator_a"]
-    _sign_in(page, base, coordinator)
+    sign_in(page, base, coordinator)
     page.goto(f"{base}/metingen/nieuw/")
     page.select_option("#id_organisation", str(tree.board_a.pk))
     page.fill("#id_title", "Voorjaarsmeting")
@@ -119,10 +102,10 @@ def test_fill_approve_dashboard_and_report(live_server: Any, browser_page: Any) 
     assessment.refresh_from_db()
     assert assessment.status == AssessmentStatus.IN_REVIEW
     assert page.locator("form[action$='/goedkeuren/']").count() == 0  # not for a coordinator
-    _sign_out(page)
+    sign_out(page)
 
     # The board member sees the nulmeting on the dashboard, approves, and sees the change.
-    _sign_in(page, base, personas["board_member_a"])
+    sign_in(page, base, personas["board_member_a"])
     page.goto(f"{base}/rapportage/")
     assert page.locator("p.lead").inner_text() == "Stichting Alfa"
     assert _bestuur_row(page).locator("td").first.inner_text() == "1,0"

@@ -23,14 +23,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from schildwacht.accounts.models import AuthenticatorDevice, User
 from schildwacht.dpia.models import PreScan
 from schildwacht.frameworks.services import load_catalogues
 from schildwacht.registers.models import Application
 from schildwacht.suppliers.checklist import checklist_codes
 from schildwacht.suppliers.models import Agreement, AgreementStatus, Review, Verdict
 from schildwacht.suppliers.services import create_supplier
-from tests.personas import PASSWORD, TEST_ACTOR, Personas, build_tree
+from tests.browser_session import sign_in
+from tests.personas import TEST_ACTOR, Personas, build_tree
 
 SCREENSHOT_DIR = Path(os.environ.get("SCHILDWACHT_SCREENSHOTS", tempfile.gettempdir()))
 # A tiny but real PDF: the upload check looks at the content, not only the extension.
@@ -44,18 +44,6 @@ ATTENTION_ITEM = "breach_notification"
 INDICATOR = re.compile(r"^(–|\d+%) \((\d+) van (\d+) ")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _sign_in(page: Any, base_url: str, user: User) -> None:
-    device = AuthenticatorDevice.objects.get(user=user)
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("input[name=username]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form:has(input[name=password]) [type=submit]").click()
-    page.wait_for_url("**/accounts/mfa/verify/**")
-    page.fill("input[name=otp_token]", f"{device.code_at(device.current_step()):06d}")
-    page.locator("form:has(input[name=otp_token]) [type=submit]").click()
-    page.wait_for_url(f"{base_url}/")
 
 
 def _indicators(page: Any, overview_url: str) -> dict[int, tuple[str, int, int]]:
@@ -174,7 +162,7 @@ def test_application_agreement_prescan_move_basismaatregelen(
     page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
 
     # 1. Nothing in the register yet: no figure for either basismaatregel.
-    _sign_in(page, base, personas["privacy_officer_a"])
+    sign_in(page, base, personas["privacy_officer_a"])
     assert _indicators(page, overview_url) == {1: ("–", 0, 0), 2: ("–", 0, 0)}
 
     # 2. A complete application, with a supplier from the sector's shared catalogue.

@@ -13,7 +13,7 @@ from django.utils import timezone
 from schildwacht.audit.models import AuditEntry
 from schildwacht.audit.services import Actor
 from schildwacht.dpia import services
-from schildwacht.dpia.models import Dpia
+from schildwacht.dpia.models import Dpia, DpiaMeasure
 from tests.personas import Personas, assert_access
 from tests.test_dpia_services import make_application, make_dpia
 
@@ -54,7 +54,7 @@ def board_dpia(personas: Personas) -> Dpia:
 def _url(personas: Personas, dpia: Dpia | None = None, suffix: str = "", org: Any = None) -> str:
     org = org or personas.tree.board_a
     base = f"/api/v1/organisations/{org.pk}/dpias"
-    return f"{base}/{dpia.pk}{suffix}" if dpia is not None else base
+    return f"{base}/{dpia.pk}{suffix}" if dpia is not None else f"{base}{suffix}"
 
 
 def test_reads_per_persona(personas: Personas, board_dpia: Dpia) -> None:
@@ -213,8 +213,20 @@ def test_sector_dpias_for_the_curator_only(personas: Personas, board_dpia: Dpia)
     ]
     assert curator.get(_url(personas, board_dpia)).status_code == 404
     assert curator.get(_url(personas)).status_code == 404
-    for name in ("coordinator_a", "privacy_officer_a", "sector_analyst"):
-        assert personas.api(name).get(_url(personas, org=sector)).status_code == 404, name
+    assert (
+        curator.get(f"/api/v1/organisations/{personas.tree.board_a.pk}/dpia-prescans").status_code
+        == 404
+    )
+    # Board readers see the sector's published DPIAs only; the concept is the curator's.
+    assert_access(
+        personas,
+        _url(personas, org=sector),
+        {**READS, "coordinator_b": 200, "sector_curator": 200},
+        api=True,
+        check=lambda name, r: (
+            r.status_code != 200 or len(r.json()["items"]) == (1 if name == "sector_curator" else 0)
+        ),
+    )
 
 
 def test_prescans_endpoint(personas: Personas) -> None:
@@ -260,3 +272,272 @@ def test_list_query_count_is_pinned(personas: Personas, django_assert_max_num_qu
     body = response.json()
     assert body["count"] == 12 and len(body["items"]) == 12
     assert all(item["advice"]["text"] == "Advies" for item in body["items"])
+
+
+def _decide(dpia: Dpia) -> None:
+    services.record_decision(
+        SYSTEM,
+        dpia,
+        decision="proceed",
+        reasoning="Aanvaardbaar.",
+        decided_by_name="College van bestuur",
+        decided_on=timezone.localdate(),
+        no_advice_note="Test.",
+    )
+
+
+def test_every_other_route_per_persona(personas: Personas, board_dpia: Dpia) -> None:
+    risk, measure = board_dpia.risks.get(), board_dpia.measures.get()
+    patch = {"method": "patch", "content_type": JSON, "api": True}
+    assert_access(
+        personas,
+        _url(personas, board_dpia, f"/risks/{risk.pk}"),
+        WRITES,
+        data=json.dumps({"residual_likelihood": 1, "residual_impact": 3}),
+        **patch,
+    )
+    assert_access(
+        personas,
+        _url(personas, board_dpia, "/measures"),
+        {**WRITES, "coordinator_a": 201, "privacy_officer_a": 201},
+        method="post",
+        data=json.dumps({"description": "Bewaartermijn instellen", "risks": [risk.pk]}),
+        content_type=JSON,
+        api=True,
+    )
+    assert_access(
+        personas,
+        _url(personas, board_dpia, f"/measures/{measure.pk}"),
+        WRITES,
+        data=json.dumps({"description": "Koppeling met de leerlingadministratie"}),
+        **patch,
+    )
+
+    # Deleting a row: who may change the DPIA removes it; the row is put back after each
+    # success so that every persona meets the same row.
+    def put_back(row: Any) -> Any:
+        def check(name: str, response: Any) -> None:
+            if response.status_code == 204:
+                row.save(force_insert=True)
+                if isinstance(row, DpiaMeasure):
+                    row.risks.set([risk])
+                else:
+                    measure.risks.add(row)
+
+        return check
+
+    deletes = {**WRITES, "coordinator_a": 204, "privacy_officer_a": 204}
+    for row, suffix in ((measure, "measures"), (risk, "risks")):
+        assert_access(
+            personas,
+            _url(personas, board_dpia, f"/{suffix}/{row.pk}"),
+            deletes,
+            method="delete",
+            api=True,
+            check=put_back(row),
+        )
+    assert AuditEntry.objects.filter(object_type="dpia.dpiarisk", action="delete").count() == 2
+    # The measure lost its link to the deleted risk: recorded as the measure's change.
+    link_changes = AuditEntry.objects.filter(
+        object_type="dpia.dpiameasure", action="update", object_id=str(measure.pk)
+    ).select_related("payload")
+    assert [e.payload.changes.get("risks") for e in link_changes.order_by("pk")][-2:] == [
+        [[risk.pk], []],
+        [[risk.pk], []],
+    ]
+    services.delete_measure(SYSTEM, measure)
+    services.delete_risk(SYSTEM, risk)
+    assert_access(
+        personas,
+        _url(personas, board_dpia, "/submit"),
+        {**WRITES, "privacy_officer_a": 403},
+        method="post",
+        api=True,
+    )
+    decision = {
+        "decision": "proceed",
+        "reasoning": "Aanvaardbaar.",
+        "decided_by_name": "College van bestuur",
+        "decided_on": timezone.localdate().isoformat(),
+        "no_advice_note": "Spoed.",
+    }
+    assert_access(
+        personas,
+        _url(personas, board_dpia, "/decision"),
+        {**WRITES, "privacy_officer_a": 403},
+        method="post",
+        data=json.dumps(decision),
+        content_type=JSON,
+        api=True,
+    )
+    assert_access(
+        personas,
+        _url(personas, board_dpia, "/new-version"),
+        {**WRITES, "coordinator_a": 201, "privacy_officer_a": 403},
+        method="post",
+        api=True,
+    )
+    body = personas.api("auditor_a").get(_url(personas, board_dpia)).json()
+    assert body["status"] == "decided" and body["risks"] == []
+    assert [m["description"] for m in body["measures"]] == ["Bewaartermijn instellen"] * 2
+    assert body["decision_reasoning"] == "Aanvaardbaar."
+    # Deleting a DPIA: decided ones are records; a concept goes.
+    locked = {**WRITES, "coordinator_a": 403, "privacy_officer_a": 403}
+    assert_access(personas, _url(personas, board_dpia), locked, method="delete", api=True)
+    concept = make_dpia(personas.tree.board_a, "Weg ermee")
+    assert_access(
+        personas,
+        _url(personas, concept),
+        {**WRITES, "coordinator_a": 204, "privacy_officer_a": 204},
+        method="delete",
+        api=True,
+        check=lambda name, r: r.status_code != 204 or concept.save(force_insert=True),
+    )
+    deleted = AuditEntry.objects.filter(object_type="dpia.dpia", action="delete")
+    assert list(deleted.values_list("object_id", flat=True)) == [str(concept.pk)] * 2
+
+
+def test_publish_and_adopt_per_persona(personas: Personas) -> None:
+    tree = personas.tree
+    sector = tree.sector
+    draft = services.create_dpia(
+        SYSTEM, sector, title="Sector-DPIA Leesapp", subject_name="Leesapp"
+    )
+    services.add_risk(SYSTEM, draft, title="Leesprofiel", likelihood=3, impact=3)
+    only_curator = {**dict.fromkeys(READS, 404), "sector_curator": 200}
+    assert_access(
+        personas,
+        _url(personas, draft, "/publish", org=sector),
+        {**only_curator, "sector_curator": 200},
+        method="post",
+        api=True,
+    )
+    draft.refresh_from_db()
+    assert draft.status == "published"
+    adopt = {"method": "post", "content_type": JSON, "api": True}
+    payload = json.dumps({"sector_dpia": draft.pk})
+    assert_access(
+        personas,
+        _url(personas, None, "/adopt"),
+        {**WRITES, "coordinator_a": 201, "privacy_officer_a": 201},
+        data=payload,
+        **adopt,
+    )
+    adopted = Dpia.objects.filter(sector_dpia=draft, organisation=tree.board_a)
+    assert adopted.count() == 2
+    copy = adopted.first()
+    assert copy is not None and copy.prior_consultation is True
+    assert [r.title for r in copy.risks.all()] == ["Leesprofiel"]
+    # Under the sector node nobody adopts: the curator may not, a board user does not write there.
+    assert_access(
+        personas,
+        f"/api/v1/organisations/{sector.pk}/dpias/adopt",
+        {
+            **READS,
+            **{n: 403 for n, s in READS.items() if s == 200},
+            "coordinator_b": 403,
+            "sector_curator": 403,
+        },
+        data=payload,
+        **adopt,
+    )
+    # A concept sector DPIA, or an id that is no sector DPIA, names the field.
+    concept = services.create_dpia(SYSTEM, sector, title="Nog concept", subject_name="X")
+    api = personas.api("privacy_officer_a")
+    for bad in (concept.pk, copy.pk, 10**30):
+        response = api.post(
+            _url(personas, None, "/adopt"), json.dumps({"sector_dpia": bad}), content_type=JSON
+        )
+        assert response.status_code == 422, bad
+        assert response.json()["detail"][0]["loc"] == ["body", "sector_dpia"]
+    assert Dpia.objects.filter(sector_dpia__isnull=False).count() == 2
+
+
+def test_odd_input_gives_422_or_404_and_writes_nothing(
+    personas: Personas, board_dpia: Dpia
+) -> None:
+    api = personas.api("privacy_officer_a")
+    risk = board_dpia.risks.get()
+    before = AuditEntry.objects.count()
+    huge = 10**30
+    cases: list[tuple[str, str, dict[str, Any], str]] = [
+        ("post", _url(personas), {"title": "x", "applications": [huge]}, "applications"),
+        ("post", _url(personas), {"title": "x", "supplier": huge}, "supplier"),
+        ("post", _url(personas), {"title": "x", "prescan": huge}, "prescan"),
+        ("post", _url(personas), {"title": "x" * 201}, "title"),
+        (
+            "patch",
+            _url(personas, board_dpia),
+            {"processing_activities": [0]},
+            "processing_activities",
+        ),
+        ("patch", _url(personas, board_dpia), {"legal_basis": "onbekend"}, "legal_basis"),
+        ("patch", _url(personas, board_dpia, f"/risks/{risk.pk}"), {"impact": huge}, "impact"),
+        (
+            "patch",
+            _url(personas, board_dpia, f"/risks/{risk.pk}"),
+            {"residual_impact": 2},
+            "residual_likelihood",
+        ),
+        (
+            "post",
+            _url(personas, board_dpia, "/measures"),
+            {"description": "m", "risks": [huge]},
+            "risks",
+        ),
+        (
+            "post",
+            _url(personas, board_dpia, "/measures"),
+            {"description": "m", "plan_measure": huge},
+            "plan_measure",
+        ),
+        ("post", _url(personas, board_dpia, "/measures"), {"description": "   "}, "description"),
+        (
+            "post",
+            _url(personas, board_dpia, "/decision"),
+            {
+                "decision": "proceed",
+                "reasoning": "r",
+                "decided_by_name": "n",
+                "decided_on": "2024-13-01",
+            },
+            "decided_on",
+        ),
+        (
+            "post",
+            _url(personas, board_dpia, "/decision"),
+            {
+                "decision": "misschien",
+                "reasoning": "r",
+                "decided_by_name": "n",
+                "decided_on": "2024-01-01",
+            },
+            "decision",
+        ),
+    ]
+    for method, url, payload, field in cases:
+        response = getattr(api, method)(url, json.dumps(payload), content_type=JSON)
+        assert response.status_code == 422, (url, payload)
+        assert field in {d["loc"][-1] for d in response.json()["detail"]}, (
+            payload,
+            response.json(),
+        )
+    for url in (_url(personas, None, f"/{huge}"), f"/api/v1/organisations/{huge}/dpias"):
+        assert api.get(url).status_code == 404, url
+    assert api.get(_url(personas, board_dpia, "/decision")).status_code == 405
+    assert api.get(f"{_url(personas)}?limit=abc").status_code == 422
+    assert api.post(_url(personas), "{geen json", content_type=JSON).status_code == 400
+    board_dpia.refresh_from_db()
+    assert board_dpia.legal_basis == "" and board_dpia.status == "concept"
+    assert Dpia.objects.count() == 1 and AuditEntry.objects.count() == before
+
+
+def test_the_fgs_advice_keeps_the_dpia(personas: Personas, board_dpia: Dpia) -> None:
+    fg = personas.api("fg_a")
+    response = fg.put(
+        _url(personas, board_dpia, "/advice"), json.dumps({"text": "Akkoord."}), content_type=JSON
+    )
+    assert response.status_code == 200
+    response = personas.api("privacy_officer_a").delete(_url(personas, board_dpia))
+    assert response.status_code == 403
+    assert Dpia.objects.filter(pk=board_dpia.pk).exists()

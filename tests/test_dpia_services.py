@@ -443,12 +443,27 @@ def test_delete_concept_with_rows_is_audited(personas: Personas) -> None:
     dpia = make_dpia(personas.tree.board_a)
     officer = actor(personas, "privacy_officer_a")
     risk = services.add_risk(officer, dpia, title="Lek", likelihood=1, impact=1)
-    services.add_measure(officer, dpia, description="Maatregel", risks=[risk])
-    services.record_advice(actor(personas, "fg_a"), dpia, text="Advies")
+    measure = services.add_measure(officer, dpia, description="Maatregel", risks=[risk])
     services.delete_dpia(officer, dpia)
     assert not Dpia.objects.exists()
-    deleted = {e.object_type for e in AuditEntry.objects.filter(action="delete")}
-    assert deleted == {"dpia.dpia", "dpia.dpiarisk", "dpia.dpiameasure", "dpia.advice"}
+    deleted = {
+        e.object_type: e.payload.changes
+        for e in AuditEntry.objects.filter(action="delete").select_related("payload")
+    }
+    assert set(deleted) == {"dpia.dpia", "dpia.dpiarisk", "dpia.dpiameasure"}
+    # The measure's link to the risk goes with it, and the entry keeps it.
+    assert deleted["dpia.dpiameasure"]["risks"] == [[risk.pk], None]
+    assert deleted["dpia.dpiameasure"]["description"] == [measure.description, None]
+
+
+def test_a_concept_with_the_fgs_advice_is_not_deleted(personas: Personas) -> None:
+    dpia = make_dpia(personas.tree.board_a)
+    services.record_advice(actor(personas, "fg_a"), dpia, text="Advies")
+    before = AuditEntry.objects.count()
+    with pytest.raises(services.DpiaRefused, match="advies blijft bewaard"):
+        services.delete_dpia(actor(personas, "privacy_officer_a"), dpia)
+    assert Dpia.objects.filter(pk=dpia.pk).exists() and Advice.objects.filter(dpia=dpia).exists()
+    assert AuditEntry.objects.count() == before
 
 
 def test_demo_hook_is_idempotent(personas: Personas) -> None:

@@ -406,3 +406,166 @@ def test_sector_pages(personas: Personas, sector_dpia: Dpia, board_dpia: Dpia) -
     assert curator.post(_url("publish", concept.pk)).status_code == 302
     concept.refresh_from_db()
     assert concept.status == "published"
+
+
+def test_create_new_version_and_publish_per_persona(
+    personas: Personas, board_dpia: Dpia, sector_dpia: Dpia
+) -> None:
+    # Starting a DPIA: who writes privacy items of the active board or one of its schools (the
+    # school leader for their own school); readers get the reason.
+    assert_access(
+        personas, _url("create"), {**CHANGES, "school_leader_a": 200, "coordinator_b": 200}
+    )
+    officer = personas.client("privacy_officer_a")
+    response = officer.post(
+        _url("create"), {"organisation": personas.tree.board_b.pk, "title": "x"}
+    )
+    assert response.status_code == 200 and 'id="id_organisation_error"' in response.content.decode()
+    assert not Dpia.objects.filter(organisation=personas.tree.board_b).exists()
+    # A new version exists only for a decided DPIA, and only once: the coordinator (first in
+    # the table) makes it; the privacy officer then hears that a newer version exists.
+    services.record_decision(
+        SYSTEM,
+        board_dpia,
+        decision="proceed",
+        reasoning="Aanvaardbaar.",
+        decided_by_name="College van bestuur",
+        decided_on=timezone.localdate(),
+    )
+    assert_access(
+        personas,
+        _url("new_version", board_dpia.pk),
+        {**CHANGES, "coordinator_a": 302, "privacy_officer_a": 403},
+        method="post",
+    )
+    assert Dpia.objects.filter(previous=board_dpia).count() == 1
+    assert (
+        personas.client("coordinator_a").get(_url("new_version", board_dpia.pk)).status_code == 405
+    )
+    # Publishing: the curator's concept only; boards never see a concept (404).
+    concept = services.create_dpia(SYSTEM, personas.tree.sector, title="Concept", subject_name="X")
+    assert_access(
+        personas,
+        _url("publish", concept.pk),
+        {**dict.fromkeys(READS, 404), "sector_curator": 302},
+        method="post",
+    )
+    # A published one is read by the board's readers; publishing again is refused with reason.
+    assert_access(
+        personas,
+        _url("publish", sector_dpia.pk),
+        {**SECTOR_READS, **{n: 403 for n, s in SECTOR_READS.items() if s == 200}},
+        method="post",
+    )
+
+
+def test_get_only_pages_refuse_other_methods(personas: Personas, board_dpia: Dpia) -> None:
+    client = personas.client("privacy_officer_a")
+    for url in (
+        _url("detail", board_dpia.pk),
+        _url("pdf", board_dpia.pk),
+        _url("list"),
+        _url("applications"),
+        _url("prescans"),
+        _url("sector_list"),
+    ):
+        assert client.post(url).status_code == 405, url
+        assert client.head(url).status_code == 200, url
+    assert client.get(_url("submit", board_dpia.pk)).status_code == 405
+
+
+def test_odd_input_on_the_pages_names_the_field(personas: Personas, board_dpia: Dpia) -> None:
+    officer = personas.client("privacy_officer_a")
+    pk = board_dpia.pk
+
+    def errors(url: str, data: dict[str, Any]) -> set[str]:
+        response = officer.post(url, data)
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        return {
+            name
+            for name in (
+                "title",
+                "organisation",
+                "decision",
+                "decided_on",
+                "likelihood",
+                "risks",
+                "plan_measure",
+                "legal_basis",
+                "applications",
+            )
+            if f'id="id_{name}_error"' in body
+        }
+
+    assert officer.get(f"{_url('list')}?pagina=abc").status_code == 200
+    assert officer.get(f"{_url('create')}?prescan=abc").status_code == 404
+    assert officer.get(f"{_url('create')}?prescan=99999999999999999999").status_code == 404
+    assert errors(_url("create"), {"organisation": "abc", "title": "x" * 201}) == {
+        "organisation",
+        "title",
+    }
+    decision = {"decision": "misschien", "decision_reasoning": "r", "decided_by_name": "n"}
+    assert errors(_url("decision", pk), {**decision, "decided_on": "31-02-2024"}) == {
+        "decision",
+        "decided_on",
+    }
+    assert errors(
+        _url("risk_create", pk), {"title": "t", "likelihood": "99999999999999999999", "impact": 1}
+    ) == {"likelihood"}
+    assert errors(
+        _url("measure_create", pk), {"description": "m", "risks": ["abc"], "plan_measure": "x"}
+    ) == {"risks", "plan_measure"}
+    assert errors(_url("edit_part", pk, "rechtmatigheid"), {"legal_basis": "bogus"}) == {
+        "legal_basis"
+    }
+    assert errors(_url("edit_part", pk, "beschrijving"), {"title": "t", "applications": ["0"]}) == {
+        "applications"
+    }
+    response = personas.client("fg_a").post(
+        _url("advice", pk), {"text": "t", "advised_on": "gisteren"}
+    )
+    assert 'id="id_advised_on_error"' in response.content.decode()
+    assert officer.get(_url("edit_part", pk, "onbekend")).status_code == 404
+    # Nothing of it was written.
+    board_dpia.refresh_from_db()
+    assert board_dpia.status == "concept" and board_dpia.legal_basis == "public_task"
+    assert board_dpia.risks.count() == 1 and board_dpia.measures.count() == 1
+    assert Advice.objects.get(dpia=board_dpia).text == "De FG adviseert aanvullende logging."
+
+
+def test_pdf_of_an_empty_dpia_and_of_one_from_a_prescan(personas: Personas) -> None:
+    tree = personas.tree
+    empty = make_dpia(tree.school_a1, "Lege DPIA")
+    response = personas.client("auditor_a").get(_url("pdf", empty.pk))
+    assert response.status_code == 200
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    for expected in (
+        "Lege DPIA",
+        "1. Beschrijving van de verwerking",
+        "2. Rechtmatigheid",
+        "3. Risico's voor betrokkenen",
+        "Nog geen risico's.",
+        "4. Maatregelen",
+        "Nog geen maatregelen.",
+        "De FG heeft nog geen advies gegeven.",
+        "Het bestuur heeft nog niet besloten.",
+        "Nog geen risico's beoordeeld.",
+    ):
+        assert expected in text, expected
+    assert "raadpleging van de AP (AVG art. 36) is niet nodig" not in text
+    app = make_application(tree.board_a, "Camerasysteem")
+    prescan = services.create_prescan(
+        SYSTEM,
+        application=app,
+        ap_items=["cameratoezicht"],
+        reasons={"cameratoezicht": "Camera's in de aula die de hele dag opnemen."},
+    )
+    dpia = make_dpia(tree.board_a, "DPIA Camera's", prescan=prescan, applications=[app])
+    response = personas.client("fg_a").get(_url("pdf", dpia.pk))
+    text = " ".join(
+        " ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(response.content)).pages
+    )
+    assert "Pre-scan: is een DPIA verplicht?" in text
+    assert "Een DPIA is verplicht omdat de verwerking voorkomt op de lijst" in text
+    assert "Cameratoezicht: Camera's in de aula die de hele dag opnemen." in text

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from schildwacht.assessments import services as assessment_services
@@ -346,3 +347,24 @@ def test_a_new_owner_is_not_blocked_by_the_old_reminder(
     services.update_measure(SYSTEM, item, owner=personas["board_member_a"])
     item.refresh_from_db()
     assert item.last_reminded_at is None
+
+
+def test_a_measure_a_dpia_relies_on_is_cancelled_not_deleted(personas: Personas) -> None:
+    from schildwacht.dpia.services import create_dpia
+    from schildwacht.dpia.services.rows import add_measure
+
+    board = personas.tree.board_a
+    planned = measure(board, "Versleuteling back-ups")
+    dpia = create_dpia(SYSTEM, board, title="DPIA back-ups")
+    add_measure(SYSTEM, dpia, description="Back-ups versleutelen", plan_measure=planned)
+    before = AuditEntry.objects.count()
+    with pytest.raises(ValidationError) as raised:
+        services.delete_measure(Actor.for_user(personas["coordinator_a"]), planned)
+    assert "vervallen" in raised.value.message_dict["measure"][0]
+    assert Measure.objects.filter(pk=planned.pk).exists()
+    assert AuditEntry.objects.count() == before  # nothing half-written
+    # The page says so instead of failing.
+    client = personas.client("coordinator_a")
+    response = client.post(reverse("planning:delete", args=[planned.pk]), follow=True)
+    assert response.status_code == 200 and "vervallen" in response.content.decode()
+    assert Measure.objects.filter(pk=planned.pk).exists()

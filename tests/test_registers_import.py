@@ -13,12 +13,11 @@ from openpyxl import Workbook, load_workbook
 
 from schildwacht.audit.models import AuditEntry
 from schildwacht.audit.services import Actor
-from schildwacht.frameworks.importers import ImportRejected
+from schildwacht.lib.tabular import MAX_IMPORT_BYTES, ImportRejected
 from schildwacht.registers import services
 from schildwacht.registers.columns import COLUMNS
 from schildwacht.registers.exports import export_applications_xlsx
 from schildwacht.registers.models import Application
-from schildwacht.registers.reading import MAX_IMPORT_BYTES
 from tests.personas import Personas
 from tests.registers_data import SYSTEM, make_application, make_suppliers
 
@@ -171,7 +170,8 @@ def test_every_bad_row_and_field_is_reported_and_nothing_written(
         ("plaatje.xlsx", b"\x89PNG\r\n\x1a\n" + b"x" * 50, "geen geldig XLSX"),
         ("zip.xlsx", b"PK\x03\x04" + b"x" * 50, "geen geldig XLSX"),
         ("rapport.pdf", b"%PDF-1.4 x", "Alleen XLSX- en CSV"),
-        ("binair.csv", b"naam;soort\x00\x01", "geen tekstbestand"),
+        ("binair.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "UTF-8"),
+        ("zip.csv", b"PK\x03\x04" + b"x" * 50, "geen CSV-bestand"),
         (
             "groot.csv",
             b"naam;soort\n" + b"x;sis\n" * (MAX_IMPORT_BYTES // 6 + 1),

@@ -15,7 +15,13 @@ from schildwacht.registers import services
 from schildwacht.registers.models import Application, ProcessingActivity
 from tests.personas import Personas, assert_access
 from tests.registers_data import SYSTEM, make_application
-from tests.test_registers_views import ADDS, CHANGES_BOARD_A, OWN_REGISTER, READS_BOARD_A
+from tests.test_registers_views import (
+    ADDS,
+    CHANGES_BOARD_A,
+    OWN_REGISTER,
+    POSTS_FOR_BOARD_A,
+    READS_BOARD_A,
+)
 
 
 @pytest.fixture
@@ -207,3 +213,36 @@ def test_list_query_count_does_not_grow(
     assert response.content.decode().count("<article") == 30
     with django_assert_max_num_queries(15):
         client.get(reverse("registers:activity_export"))
+
+
+def test_create_and_edit_posts_per_persona(
+    personas: Personas, apps: dict[str, Application], activity: ProcessingActivity
+) -> None:
+    tree = personas.tree
+    before = AuditEntry.objects.count()
+    assert_access(
+        personas,
+        reverse("registers:activity_create"),
+        POSTS_FOR_BOARD_A,
+        method="post",
+        data={"organisation": tree.board_a.pk, "name": "Toetsen", "purposes": "Volgen"},
+    )
+    assert list(
+        ProcessingActivity.objects.filter(name="Toetsen").values_list("organisation", flat=True)
+    ) == [tree.board_a.pk]
+    assert AuditEntry.objects.count() == before + 1
+    assert_access(
+        personas,
+        reverse("registers:activity_edit", args=[activity.pk]),
+        {**CHANGES_BOARD_A, "coordinator_a": 302, "privacy_officer_a": 302},
+        method="post",
+        data={
+            "name": "Leerlingadministratie",
+            "purposes": "Onderwijs geven",
+            "legal_basis": "public_task",
+        },
+    )
+    activity.refresh_from_db()
+    assert activity.legal_basis == "public_task" and activity.purposes == "Onderwijs geven"
+    # The coordinator's save changed it; the privacy officer's identical one changes nothing.
+    assert AuditEntry.objects.count() == before + 2

@@ -8,8 +8,10 @@ from django.core.exceptions import ValidationError
 
 from schildwacht.audit.models import AuditEntry
 from schildwacht.audit.services import Actor
+from schildwacht.dpia import services as dpia_services
 from schildwacht.registers import services
 from schildwacht.registers.models import Application, ProcessingActivity
+from schildwacht.suppliers.models import Agreement
 from tests.personas import Personas
 from tests.registers_data import SYSTEM, complete_values, make_application, make_suppliers
 
@@ -207,3 +209,65 @@ def test_processing_activity_rules(personas: Personas) -> None:
     assert AuditEntry.objects.filter(
         object_type="registers.processingactivity", action="delete"
     ).exists()
+
+
+def test_a_delete_records_what_it_does_to_linked_objects(personas: Personas) -> None:
+    """Deleting an entry unlinks agreements, activities and DPIAs and deletes its pre-scans
+    (a DPIA pointing at one loses it): each of those gets its own entry, in one transaction."""
+    tree = personas.tree
+    suppliers = make_suppliers(tree)
+    app = make_application(tree.board_a, name="ParnasSys", supplier=suppliers["sector"])
+    other = make_application(tree.board_a, name="Gynzy")
+    agreement = Agreement.objects.create(
+        organisation=tree.board_a, supplier=suppliers["sector"], title="VWO", model="model_4"
+    )
+    agreement.applications.add(app, other)
+    activity = services.create_processing_activity(
+        SYSTEM, tree.board_a, name="Toetsen", purposes="Volgen", applications=[app]
+    )
+    prescan = dpia_services.create_prescan(SYSTEM, application=app, reasoning="Geen criteria.")
+    dpia = dpia_services.create_dpia(
+        SYSTEM,
+        tree.board_a,
+        title="DPIA ParnasSys",
+        applications=[app, other],
+        processing_activities=[activity],
+        prescan=prescan,
+    )
+    last = AuditEntry.objects.order_by("pk").last()
+    assert last is not None
+    app_pk, activity_pk = app.pk, activity.pk  # a deleted instance forgets its pk
+    services.delete_application(Actor.for_user(personas["privacy_officer_a"]), app)
+    entries = {
+        (e.object_type, e.object_id, e.action): e.payload.changes
+        for e in AuditEntry.objects.filter(pk__gt=last.pk)
+    }
+    own = entries[("registers.application", str(app_pk), "delete")]
+    assert own["agreements"] == [[agreement.pk], None]
+    assert own["processing_activities"] == [[activity.pk], None]
+    assert own["dpias"] == [[dpia.pk], None]
+    assert entries[("suppliers.agreement", str(agreement.pk), "update")] == {
+        "applications": [sorted([app_pk, other.pk]), [other.pk]]
+    }
+    assert entries[("registers.processingactivity", str(activity_pk), "update")] == {
+        "applications": [[app_pk], []]
+    }
+    assert entries[("dpia.dpia", str(dpia.pk), "update")] == {
+        "applications": [sorted([app_pk, other.pk]), [other.pk]],
+        "prescan": [prescan.pk, None],
+    }
+    assert ("dpia.prescan", str(prescan.pk), "delete") in entries
+    assert len(entries) == 5
+    dpia.refresh_from_db()
+    assert dpia.prescan is None and list(dpia.applications.all()) == [other]
+    # Deleting the activity unlinks the DPIA in the same way.
+    last = AuditEntry.objects.order_by("pk").last()
+    assert last is not None
+    services.delete_processing_activity(SYSTEM, activity)
+    changes = {
+        (e.object_type, e.action): e.payload.changes
+        for e in AuditEntry.objects.filter(pk__gt=last.pk)
+    }
+    assert changes[("dpia.dpia", "update")] == {"processing_activities": [[activity_pk], []]}
+    assert changes[("registers.processingactivity", "delete")]["dpias"] == [[dpia.pk], None]
+    assert len(changes) == 2

@@ -8,6 +8,7 @@ import io
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -343,3 +344,78 @@ def test_create_edit_delete_through_the_pages(personas: Personas) -> None:
         .values_list("action", flat=True)
         .order_by("pk")
     ) == ["create", "delete"]
+
+
+# POSTing a new entry for board A: board B's coordinator and the school leader may not choose
+# board A (the form says so, 200, nothing written); the privacy officer comes after the
+# coordinator and finds the name taken (200 naming the field).
+POSTS_FOR_BOARD_A = {
+    **CHANGES_BOARD_A,
+    "coordinator_a": 302,
+    "privacy_officer_a": 200,
+    "school_leader_a": 200,
+    "coordinator_b": 200,
+}
+
+
+def test_writes_through_the_pages_per_persona(personas: Personas, board_app: Application) -> None:
+    tree = personas.tree
+    before = AuditEntry.objects.count()
+    assert_access(
+        personas,
+        reverse("registers:application_create"),
+        POSTS_FOR_BOARD_A,
+        method="post",
+        data={
+            "organisation": tree.board_a.pk,
+            "name": "Nieuw",
+            "kind": "sis",
+            "hosting": "unknown",
+            "sso_supported": "unknown",
+            "mfa_supported": "unknown",
+        },
+    )
+    assert list(
+        Application.objects.filter(name="Nieuw").values_list("organisation", flat=True)
+    ) == [tree.board_a.pk]
+    assert AuditEntry.objects.count() == before + 1
+    # Deleting: everyone who may not goes first; then the two who may, each their own entry.
+    expected = {**CHANGES_BOARD_A, "coordinator_a": 302, "privacy_officer_a": 302}
+    targets = {
+        "coordinator_a": board_app,
+        "privacy_officer_a": Application.objects.get(name="Nieuw"),
+    }
+    got = {
+        name: personas.client(name)
+        .post(reverse("registers:application_delete", args=[board_app.pk]))
+        .status_code
+        for name in expected
+        if name not in targets
+    }
+    assert Application.objects.count() == 2 and AuditEntry.objects.count() == before + 1
+    for name, target in targets.items():
+        got[name] = (
+            personas.client(name)
+            .post(reverse("registers:application_delete", args=[target.pk]))
+            .status_code
+        )
+    assert got == expected and not Application.objects.exists()
+
+
+def test_import_through_the_page_per_persona(personas: Personas) -> None:
+    tree = personas.tree
+    expected = {**POSTS_FOR_BOARD_A, "privacy_officer_a": 302}
+    got: dict[str, int] = {}
+    for name in expected:
+        upload = SimpleUploadedFile("r.csv", b"naam;soort\nParnasSys;sis\nGynzy;sis\n")
+        response = personas.client(name).post(
+            reverse("registers:application_import"),
+            {"organisation": tree.board_a.pk, "file": upload},
+        )
+        got[name] = response.status_code
+    # The coordinator adds both; the privacy officer's identical file changes nothing.
+    assert got == expected
+    assert sorted(Application.objects.values_list("name", "organisation")) == [
+        ("Gynzy", tree.board_a.pk),
+        ("ParnasSys", tree.board_a.pk),
+    ]

@@ -277,3 +277,38 @@ def test_agreement_list_paginates_with_fixed_queries(
     assert client.get(url, {"status": "signed"}).json()["count"] == 2
     assert client.get(url, {"supplier": world.own_a.pk}).json()["count"] == 1
     assert NONE["staff_a"] == 404
+
+
+def test_supplier_delete_per_persona(personas: Personas, world: World) -> None:
+    """A fresh unused supplier per persona, so every row of the table is a real attempt."""
+    tables = {
+        personas.tree.sector: {**CHANGES_SHARED, "sector_curator": 204},
+        personas.tree.board_a: {
+            **CHANGES_A,
+            "coordinator_a": 204,
+            "privacy_officer_a": 204,
+        },
+    }
+    for organisation, expected in tables.items():
+        statuses = {}
+        for name in expected:
+            target = services.create_supplier(SYSTEM, organisation, name=f"Weg {name}")
+            statuses[name] = personas.api(name).delete(f"/api/v1/suppliers/{target.pk}").status_code
+            if statuses[name] != 204:
+                assert Supplier.objects.filter(pk=target.pk).exists()
+                services.delete_supplier(SYSTEM, target)
+        assert statuses == expected, organisation
+
+
+def test_unknown_filters_are_named(personas: Personas, world: World) -> None:
+    client = personas.api("privacy_officer_a")
+    response = client.get("/api/v1/suppliers", {"convenant_status": "ja"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] == "convenant_status"
+    response = client.get(_agreements(personas.tree.board_a), {"status": "getekend"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] == "status"
+    response = client.get(_agreements(personas.tree.board_a), {"supplier": "abc"})
+    assert response.status_code == 422
+    assert client.get(_agreements(personas.tree.board_a), {"status": ""}).json()["count"] == 3
+    assert client.get("/api/v1/suppliers", {"convenant_status": "none"}).json()["count"] == 1

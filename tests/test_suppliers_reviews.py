@@ -240,3 +240,21 @@ def test_agreement_coverage_by_hand(
         agreement_coverage(coordinator, tree.board_a)
     with django_assert_num_queries(1):
         list(uncovered_applications(coordinator, tree.board_a))
+
+
+def test_deleting_an_agreement_keeps_its_review_in_the_trail(
+    personas: Personas, world: World
+) -> None:
+    officer = actor(personas, "privacy_officer_a")
+    review = review_services.start_review(officer, world.school_agreement)
+    assert review_services.start_review(officer, world.school_agreement) == review
+    review_services.update_review_item(
+        officer, review, "audit_rights", verdict="missing", note="Geen auditrecht"
+    )
+    services.delete_agreement(officer, world.school_agreement)
+    assert not Review.objects.filter(pk=review.pk).exists()
+    entry = AuditEntry.objects.get(object_type="suppliers.review", action="delete")
+    assert entry.organisation_id == personas.tree.school_a1.pk
+    assert entry.payload.changes["audit_rights.verdict"] == ["missing", None]
+    assert entry.payload.changes["audit_rights.note"] == ["Geen auditrecht", None]
+    assert "liability.verdict" not in entry.payload.changes  # empty items carry nothing

@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from schildwacht.audit.models import AuditEntry
 from schildwacht.audit.services import Actor
-from schildwacht.suppliers import services
-from schildwacht.suppliers.models import Agreement, Supplier, SupplierDetail
+from schildwacht.suppliers import review_services, services
+from schildwacht.suppliers.checklist import checklist_codes
+from schildwacht.suppliers.models import Agreement, Review, Supplier, SupplierDetail
 from schildwacht.suppliers.queries import breach_notification_hours_for, expiry_digests
 from tests.personas import Personas
 from tests.test_suppliers_world import SYSTEM, World, application, media_fixture, world_fixture  # noqa: F401
@@ -105,19 +106,67 @@ def test_supplier_audit_and_delete(personas: Personas, world: World) -> None:
     with pytest.raises(ValidationError):
         services.delete_supplier(curator, world.shared)
     spare = services.create_supplier(curator, personas.tree.sector, name="Ongebruikt BV")
-    services.save_supplier_detail(
-        actor(personas, "privacy_officer_a"), spare, personas.tree.board_a, customer_number="K-1"
+    officer = actor(personas, "privacy_officer_a")
+    services.save_supplier_detail(officer, spare, personas.tree.board_a, customer_number="K-1")
+    # A board's own data is never removed by the curator (who does not see it): refused.
+    with pytest.raises(ValidationError) as caught:
+        services.delete_supplier(curator, spare)
+    assert "in gebruik bij besturen" in caught.value.messages[0]
+    assert SupplierDetail.objects.filter(supplier=spare).exists()
+    # Unused, it goes with its central review, whose verdicts stay in the trail.
+    unused = services.create_supplier(curator, personas.tree.sector, name="Los BV")
+    central = review_services.start_central_review(curator, unused)
+    review_services.update_review_item(
+        curator, central, "liability", verdict="missing", note="Geen"
     )
-    services.delete_supplier(curator, spare)
-    assert not Supplier.objects.filter(pk=spare.pk).exists()
-    assert not SupplierDetail.objects.filter(supplier_id=spare.pk).exists()
+    services.delete_supplier(curator, unused)
+    assert not Supplier.objects.filter(pk=unused.pk).exists()
+    gone = AuditEntry.objects.get(object_type="suppliers.review", action="delete")
+    assert gone.organisation_id == personas.tree.sector.pk
+    assert gone.payload.changes["liability.verdict"] == ["missing", None]
+    assert gone.payload.changes["liability.note"] == ["Geen", None]
+    # A board's own supplier goes with the board's own data at it, each audited.
+    services.save_supplier_detail(officer, world.own_a, personas.tree.board_a, notes="Eigen")
+    services.update_agreement(SYSTEM, world.school_agreement, supplier=world.shared)
+    services.delete_supplier(officer, world.own_a)
+    assert not SupplierDetail.objects.filter(supplier_id=world.own_a.pk).exists()
     deletes = AuditEntry.objects.filter(action="delete").values_list(
         "object_type", "organisation_id"
     )
-    assert set(deletes) == {
-        ("suppliers.supplier", personas.tree.sector.pk),
-        ("suppliers.supplierdetail", personas.tree.board_a.pk),
-    }
+    assert sorted(deletes) == sorted(
+        [
+            ("suppliers.review", personas.tree.sector.pk),
+            ("suppliers.supplier", personas.tree.sector.pk),
+            ("suppliers.supplier", personas.tree.board_a.pk),
+            ("suppliers.supplierdetail", personas.tree.board_a.pk),
+        ]
+    )
+
+
+def test_supplier_with_a_central_review_boards_built_on_is_kept(
+    personas: Personas, world: World
+) -> None:
+    curator = actor(personas, "sector_curator")
+    lone = services.create_supplier(curator, personas.tree.sector, name="Eenmalig BV")
+    central = review_services.start_central_review(curator, lone)
+    for code in checklist_codes():
+        review_services.update_review_item(curator, central, code, verdict="fine")
+    review_services.complete_review(curator, central, "In orde")
+    officer = actor(personas, "privacy_officer_a")
+    agreement = services.create_agreement(
+        officer, personas.tree.board_a, supplier=lone, title="Eenmalig", model="supplier"
+    )
+    review = review_services.start_review(officer, agreement)
+    assert review.base == central
+    # The board may not move the agreement to another supplier under the inherited verdicts.
+    with pytest.raises(ValidationError) as caught:
+        services.update_agreement(officer, agreement, supplier=world.shared)
+    assert set(caught.value.message_dict) == {"supplier"}
+    # Neither may the curator pull the central review away from under the board's review.
+    Agreement.objects.filter(pk=agreement.pk).update(supplier=world.shared)
+    with pytest.raises(ValidationError):
+        services.delete_supplier(curator, lone)
+    assert Review.objects.get(pk=review.pk).base == central
 
 
 def test_board_detail_on_a_shared_supplier(personas: Personas, world: World) -> None:
@@ -417,3 +466,36 @@ def test_reminder_task_runs_expiry_and_reminders(
         sent = agreement_expiry.call()
     assert sent == 2
     assert Agreement.objects.get(pk=world.board_b_agreement.pk).status == "expired"
+
+
+def test_reminders_reach_a_school_officer_only_for_their_school(
+    personas: Personas, world: World
+) -> None:
+    from schildwacht.organisations.services import add_membership
+    from tests.personas import make_user
+
+    now = timezone.now()
+    _expiring(world, timezone.localdate(now))
+    school_officer = make_user("privacy_a2@example.test")
+    add_membership(
+        SYSTEM, user=school_officer, organisation=personas.tree.school_a2, role="privacy_officer"
+    )
+    gone = make_user("gone@example.test")
+    add_membership(SYSTEM, user=gone, organisation=personas.tree.board_a, role="privacy_officer")
+    gone.is_active = False
+    gone.save()
+    digests = {d.user.email: [a.pk for a in d.agreements] for d in expiry_digests(now)}
+    assert digests["privacy_a2@example.test"] == [world.sibling_agreement.pk]
+    assert "gone@example.test" not in digests
+    assert "school_leader_a@example.test" not in digests and "fg_a@example.test" not in digests
+
+
+def test_a_supplier_named_in_a_dpia_is_not_deleted(personas: Personas, world: World) -> None:
+    from schildwacht.dpia.services import create_dpia
+
+    curator = actor(personas, "sector_curator")
+    named = services.create_supplier(curator, personas.tree.sector, name="Toetsbureau BV")
+    create_dpia(SYSTEM, personas.tree.sector, title="Sector-DPIA toetsing", supplier=named)
+    with pytest.raises(ValidationError):
+        services.delete_supplier(curator, named)
+    assert Supplier.objects.filter(pk=named.pk).exists()

@@ -491,3 +491,117 @@ def test_outsiders_cannot_write_board_a(personas: Personas, world: World, name: 
     assert client.post(reverse("suppliers:agreement_delete", args=[pk])).status_code == 404
     assert client.post(reverse("suppliers:agreement_edit", args=[pk]), {}).status_code == 404
     assert Agreement.objects.filter(pk=pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("suppliers:list", []),
+        ("suppliers:detail", ["shared"]),
+        ("suppliers:agreements", []),
+        ("suppliers:agreements_export", []),
+        ("suppliers:agreement_detail", ["agreement"]),
+        ("suppliers:agreement_document", ["agreement"]),
+    ],
+)
+def test_reading_pages_refuse_other_methods(
+    personas: Personas, world: World, name: str, args: list[str]
+) -> None:
+    objects = {"shared": world.shared.pk, "agreement": world.board_agreement.pk}
+    url = reverse(name, args=[objects[arg] for arg in args])
+    client = personas.client("privacy_officer_a")
+    assert client.post(url, {"title": "x"}).status_code == 405
+    assert client.delete(url).status_code == 405
+    assert Agreement.objects.filter(title="x").count() == 0
+
+
+def test_review_page_refuses_post_and_conclusion_is_limited(
+    personas: Personas, world: World
+) -> None:
+    review = review_services.start_review(SYSTEM, world.board_agreement)
+    client = personas.client("privacy_officer_a")
+    assert client.post(reverse("suppliers:review", args=[review.pk])).status_code == 405
+    response = client.post(
+        reverse("suppliers:review_conclusion", args=[review.pk]),
+        {"conclusion": "x" * 10001},
+    )
+    assert response.status_code == 400
+    assert "De conclusie is te lang" in response.content.decode()
+    assert Review.objects.get(pk=review.pk).conclusion == ""
+    response = client.post(
+        reverse("suppliers:review_item", args=[review.pk, "liability"]),
+        {"liability-verdict": "fine", "liability-note": "y" * 4001},
+    )
+    assert response.status_code == 400
+    assert "De notitie is te lang" in response.content.decode()
+    assert not review.items.exclude(verdict="").exists()
+
+
+def test_agreement_form_names_document_and_fields_at_once(
+    personas: Personas, world: World, media: Path
+) -> None:
+    client = personas.client("privacy_officer_a")
+    response = client.post(
+        reverse("suppliers:agreement_edit", args=[world.board_agreement.pk]),
+        {
+            "supplier": world.shared.pk,
+            "title": "VWO Leerling BV",
+            "model": "model_4",
+            "status": "signed",
+            "signed_on": "2025-05-01",
+            "expires_on": "2025-04-01",
+            "document": SimpleUploadedFile("vwo.pdf", b"MZ not a pdf"),
+        },
+    )
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"expires_on", "document"}
+    assert "moet na de datum van ondertekening" in response.content.decode()
+    # Dates in the wrong format and an unknown choice are form errors, not a 500.
+    response = client.post(
+        reverse("suppliers:agreement_edit", args=[world.board_agreement.pk]),
+        {
+            "supplier": "abc",
+            "title": "t" * 201,
+            "model": "eigen",
+            "status": "signed",
+            "signed_on": "31-02-2025",
+        },
+    )
+    assert set(response.context["form"].errors) == {"supplier", "title", "model", "signed_on"}
+    agreement = Agreement.objects.get(pk=world.board_agreement.pk)
+    assert agreement.expires_on is None and not agreement.document
+    assert agreement.signed_on == dt.date(2024, 1, 1)
+
+
+def _complete_central(supplier: Supplier, conclusion: str) -> Review:
+    central = review_services.start_central_review(SYSTEM, supplier)
+    for code in checklist_codes():
+        review_services.update_review_item(SYSTEM, central, code, verdict="fine")
+    return review_services.complete_review(SYSTEM, central, conclusion)
+
+
+def test_supplier_page_shows_the_central_review_boards_build_on(
+    personas: Personas, world: World
+) -> None:
+    """Boards see the newest completed central review (the one a new board review is based
+    on), the curator its open draft first; the curator sees no board review built on it."""
+    _complete_central(world.shared, "Eerste versie")
+    review_services.start_review(SYSTEM, world.board_agreement)  # built on the first version
+    newest = _complete_central(world.shared, "Tweede versie")
+    draft = review_services.start_central_review(SYSTEM, world.shared)
+    url = reverse("suppliers:detail", args=[world.shared.pk])
+    board = personas.client("fg_a").get(url)
+    assert board.context["page"].central_review == newest
+    assert "Tweede versie" in board.content.decode()
+    curator = personas.client("sector_curator").get(url)
+    assert curator.context["page"].central_review == draft
+    assert "Beoordeling voortzetten" in curator.content.decode()
+    later = review_services.start_review(SYSTEM, world.sibling_agreement)
+    assert later.base == newest
+    page = personas.client("privacy_officer_a").get(reverse("suppliers:review", args=[later.pk]))
+    assert reverse("suppliers:review", args=[newest.pk]) in page.content.decode()
+    central_page = personas.client("sector_curator").get(
+        reverse("suppliers:review", args=[newest.pk])
+    )
+    content = central_page.content.decode()
+    assert "Stichting Alfa" not in content and "VWO Leesapp" not in content

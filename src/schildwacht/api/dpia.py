@@ -1,14 +1,18 @@
 """``/api/v1/organisations/{org_id}/dpias`` and ``…/dpia-prescans``: DPIAs and their pre-scans.
 
 Thin: the same scoping, queries and services as the pages. Under a board the list includes its
-schools' DPIAs; under the sector node the sector curator reads and writes the sector DPIAs.
-Outside reach is 404; inside it a refused write is 403 (the FG, for instance, changes no part of
-a DPIA: its advice has its own sub-path ``PUT …/dpias/{id}/advice``, the only write it may
-make); a bad value is 422 naming the field. A decided DPIA is locked: writes answer 403.
+schools' DPIAs; under the sector node the sector curator reads and writes the sector DPIAs, and
+a reader of a board's privacy items reads the published ones. Outside reach is 404; inside it a
+refused write is 403 (the FG, for instance, changes no part of a DPIA: its advice has its own
+sub-path ``PUT …/dpias/{id}/advice``, the only write it may make); a bad value is 422 naming the
+field. A decided DPIA is locked: writes answer 403, ``POST …/new-version`` makes a concept copy.
 
 Sub-paths: ``…/dpias/{id}/risks`` (POST), ``…/dpias/{id}/risks/{risk_id}`` (PATCH, DELETE),
-``…/dpias/{id}/measures`` (POST), ``…/dpias/{id}/measures/{measure_id}`` (DELETE),
-``…/dpias/{id}/advice`` (PUT, FG only), ``…/dpias/{id}/decision`` (POST).
+``…/dpias/{id}/measures`` (POST), ``…/dpias/{id}/measures/{measure_id}`` (PATCH, DELETE),
+``…/dpias/{id}/submit`` (POST: to the FG for advice), ``…/dpias/{id}/advice`` (PUT, FG only),
+``…/dpias/{id}/decision`` (POST), ``…/dpias/{id}/new-version`` (POST), ``…/dpias/{id}/publish``
+(POST, a sector DPIA by its curator) and ``…/dpias/adopt`` (POST under a board or school, with
+the id of a published sector DPIA).
 """
 
 from __future__ import annotations
@@ -24,12 +28,19 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.responses import Status
 from pydantic import Field
 
+from schildwacht.api.pages import ConvertedPage
 from schildwacht.audit.services import Actor
 from schildwacht.dpia import services
 from schildwacht.dpia.models import Advice, Dpia, DpiaMeasure, DpiaRisk, PreScan
-from schildwacht.dpia.queries import dpia_rows, dpias_under, prescans_for_user
+from schildwacht.dpia.queries import (
+    dpia_rows,
+    dpias_under,
+    prescans_for_user,
+    sector_dpias_for_user,
+    sector_nodes_for_user,
+)
 from schildwacht.organisations.models import Organisation
-from schildwacht.organisations.scoping import organisation_ids, sector_ids
+from schildwacht.organisations.scoping import organisation_ids
 from schildwacht.registers.models import Application, ProcessingActivity
 
 router = Router(tags=["dpia"])
@@ -171,6 +182,16 @@ class MeasureIn(Schema):
     plan_measure: int | None = None
 
 
+class MeasurePatch(Schema):
+    description: str | None = Field(default=None, min_length=1)
+    risks: list[int] | None = None
+    plan_measure: int | None = None
+
+
+class AdoptIn(Schema):
+    sector_dpia: int
+
+
 class AdviceIn(Schema):
     text: str = Field(min_length=1)
     advised_on: dt.date | None = None
@@ -289,10 +310,11 @@ def _out(dpia: Dpia) -> DpiaOut:
 
 
 def _organisation(request: HttpRequest, org_id: int) -> Organisation:
-    """A board or school whose privacy items the caller reads, or the curator's sector node."""
+    """A board or school whose privacy items the caller reads, or a sector node whose DPIAs the
+    caller reads (the curator's own; for a board's reader, the sector above the board)."""
     user = request.user
-    if org_id in organisation_ids(user, "view", Dpia.scope_area) or org_id in sector_ids(
-        user, "manage", "catalogues"
+    if org_id in organisation_ids(user, "view", Dpia.scope_area) or org_id in (
+        sector_nodes_for_user(user)
     ):
         return Organisation.objects.get(pk=org_id)
     raise Http404
@@ -307,23 +329,6 @@ def _dpia(request: HttpRequest, org_id: int, pk: int) -> Dpia:
     return dpia
 
 
-class _Page:
-    """A lazily converted queryset: ninja slices and counts it, rows become schemas here."""
-
-    def __init__(self, queryset: Any, convert: Any) -> None:
-        self.queryset = queryset
-        self.convert = convert
-
-    def count(self) -> int:
-        return int(self.queryset.count())
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, index: slice) -> list[Any]:
-        return [self.convert(row) for row in self.queryset[index]]
-
-
 @router.get(
     "/organisations/{org_id}/dpias",
     response=list[DpiaOut],
@@ -332,13 +337,28 @@ class _Page:
 @paginate(LimitOffsetPagination)
 def list_dpias(request: HttpRequest, org_id: int) -> Any:
     organisation = _organisation(request, org_id)
-    return _Page(dpia_rows(dpias_under(request.user, organisation)), _out)
+    return ConvertedPage(dpia_rows(dpias_under(request.user, organisation)), _out)
 
 
 @router.post("/organisations/{org_id}/dpias", response={201: DpiaOut}, summary="Nieuwe DPIA")
 def create_dpia(request: HttpRequest, org_id: int, payload: DpiaIn) -> Status[DpiaOut]:
     organisation = _organisation(request, org_id)
     dpia = services.create_dpia(Actor.for_user(request.user), organisation, **payload.dict())
+    return Status(201, _out(_dpia(request, org_id, dpia.pk)))
+
+
+# Registered before the ``{dpia_id}`` paths, which would otherwise take the word "adopt".
+@router.post(
+    "/organisations/{org_id}/dpias/adopt",
+    response={201: DpiaOut},
+    summary="Een gepubliceerde sector-DPIA overnemen voor dit bestuur of deze school",
+)
+def adopt_dpia(request: HttpRequest, org_id: int, payload: AdoptIn) -> Status[DpiaOut]:
+    organisation = _organisation(request, org_id)
+    sector_dpia = sector_dpias_for_user(request.user).filter(pk=payload.sector_dpia).first()
+    if sector_dpia is None:
+        raise ValidationError({"sector_dpia": [_("Kies een gepubliceerde sector-DPIA.")]})
+    dpia = services.adopt_sector_dpia(Actor.for_user(request.user), sector_dpia, organisation)
     return Status(201, _out(_dpia(request, org_id, dpia.pk)))
 
 
@@ -461,6 +481,52 @@ def delete_measure(
     return Status(204, None)
 
 
+@router.patch(
+    "/organisations/{org_id}/dpias/{dpia_id}/measures/{measure_id}",
+    response=DpiaOut,
+    summary="Een maatregel wijzigen",
+)
+def update_measure(
+    request: HttpRequest, org_id: int, dpia_id: int, measure_id: int, payload: MeasurePatch
+) -> DpiaOut:
+    measure = _row(_dpia(request, org_id, dpia_id), DpiaMeasure, measure_id)
+    values = payload.dict(exclude_unset=True)
+    values = {k: v for k, v in values.items() if v is not None or k == "plan_measure"}
+    services.update_measure(Actor.for_user(request.user), measure, **values)
+    return _out(_dpia(request, org_id, dpia_id))
+
+
+@router.post(
+    "/organisations/{org_id}/dpias/{dpia_id}/submit",
+    response=DpiaOut,
+    summary="Een DPIA in concept ter advies aan de FG voorleggen",
+)
+def submit_dpia(request: HttpRequest, org_id: int, dpia_id: int) -> DpiaOut:
+    services.submit_for_advice(Actor.for_user(request.user), _dpia(request, org_id, dpia_id))
+    return _out(_dpia(request, org_id, dpia_id))
+
+
+@router.post(
+    "/organisations/{org_id}/dpias/{dpia_id}/new-version",
+    response={201: DpiaOut},
+    summary="Een nieuwe versie (concept) van een vastgelegde DPIA",
+)
+def new_dpia_version(request: HttpRequest, org_id: int, dpia_id: int) -> Status[DpiaOut]:
+    dpia = _dpia(request, org_id, dpia_id)
+    copy = services.new_version(Actor.for_user(request.user), dpia)
+    return Status(201, _out(_dpia(request, org_id, copy.pk)))
+
+
+@router.post(
+    "/organisations/{org_id}/dpias/{dpia_id}/publish",
+    response=DpiaOut,
+    summary="Een sector-DPIA publiceren (de sectorbeheerder)",
+)
+def publish_dpia(request: HttpRequest, org_id: int, dpia_id: int) -> DpiaOut:
+    services.publish_sector_dpia(Actor.for_user(request.user), _dpia(request, org_id, dpia_id))
+    return _out(_dpia(request, org_id, dpia_id))
+
+
 # Pre-scans ---------------------------------------------------------------------------------------
 
 
@@ -494,7 +560,7 @@ def _board_organisation(request: HttpRequest, org_id: int) -> Organisation:
 @paginate(LimitOffsetPagination)
 def list_prescans(request: HttpRequest, org_id: int) -> Any:
     organisation = _board_organisation(request, org_id)
-    return _Page(prescans_for_user(request.user, organisation), _prescan_out)
+    return ConvertedPage(prescans_for_user(request.user, organisation), _prescan_out)
 
 
 @router.get(

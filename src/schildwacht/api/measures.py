@@ -18,6 +18,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.responses import Status
 from pydantic import Field
 
+from schildwacht.api.pages import ConvertedPage
 from schildwacht.audit.services import Actor
 from schildwacht.organisations.models import Organisation
 from schildwacht.organisations.scoping import organisation_for_user
@@ -155,24 +156,7 @@ def list_measures(
     today = timezone.localdate()
     measures = filter_measures(measures_for_user(request.user, organisation), selection, today)
     # Paginate the queryset in the database; each page's rows are turned into output here.
-    return _Page(measures, today)
-
-
-class _Page:
-    """A lazily converted queryset: ninja slices and counts it, we turn rows into schemas."""
-
-    def __init__(self, measures: Any, today: dt.date) -> None:
-        self.measures = measures
-        self.today = today
-
-    def count(self) -> int:
-        return int(self.measures.count())
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, index: slice) -> list[MeasureOut]:
-        return [_out(m, self.today) for m in self.measures[index]]
+    return ConvertedPage(measures, lambda measure: _out(measure, today))
 
 
 @router.post(

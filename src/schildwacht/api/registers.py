@@ -10,17 +10,20 @@ row and column.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.responses import Status
 from pydantic import Field
 
+from schildwacht.api.pages import ConvertedPage
 from schildwacht.audit.services import Actor
-from schildwacht.frameworks.importers import ImportRejected
+from schildwacht.lib.tabular import MAX_IMPORT_BYTES, ImportRejected
 from schildwacht.organisations.models import Organisation
 from schildwacht.registers import services
 from schildwacht.registers.models import Application, ProcessingActivity
@@ -36,9 +39,11 @@ from schildwacht.registers.queries import (
 from schildwacht.registers.queries import (
     applications_for_user as _applications_for_user,
 )
-from schildwacht.registers.reading import MAX_IMPORT_BYTES
 
 router = Router(tags=["registers"])
+
+# The largest id a key can hold: a bigger one in a filter is a 422, not a database error.
+MAX_ID = 2**63 - 1
 
 KindValue = Literal[
     "sis",
@@ -51,6 +56,7 @@ KindValue = Literal[
     "infrastructure",
     "other",
 ]
+KIND_VALUES: tuple[str, ...] = get_args(KindValue)
 HostingValue = Literal["saas", "public_cloud", "on_premises", "hybrid", "unknown"]
 LevelValue = Literal["", "low", "medium", "high"]
 CriticalityValue = Literal["", "low", "medium", "high", "vital"]
@@ -63,6 +69,8 @@ LegalBasisValue = Literal[
     "public_task",
     "legitimate_interests",
 ]
+
+LEGAL_BASIS_VALUES: tuple[str, ...] = get_args(LegalBasisValue)
 
 
 class ApplicationOut(Schema):
@@ -243,23 +251,6 @@ def _activity_out(activity: ProcessingActivity) -> ActivityOut:
     )
 
 
-class _Page:
-    """A lazily converted queryset: ninja slices and counts it, we turn rows into schemas."""
-
-    def __init__(self, rows: Any, convert: Any) -> None:
-        self.rows = rows
-        self.convert = convert
-
-    def count(self) -> int:
-        return int(self.rows.count())
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, index: slice) -> list[Any]:
-        return [self.convert(row) for row in self.rows[index]]
-
-
 def _applications(request: HttpRequest, organisation: Organisation) -> Any:
     return _applications_for_user(request.user, organisation).prefetch_related("schools")
 
@@ -282,6 +273,27 @@ def _activity(request: HttpRequest, org_id: int, pk: int) -> ProcessingActivity:
     if activity is None:
         raise Http404
     return activity
+
+
+def _check_filters(
+    *, school: int | None = None, **choices: tuple[str | None, tuple[str, ...]]
+) -> None:
+    """Refuse an unknown choice or an impossible id in a list's filters (422 naming it).
+
+    Checked here rather than typed as ``Literal`` parameters: ``@paginate`` cannot resolve
+    such types in a module with postponed annotations.
+    """
+    errors: dict[str, list[str]] = {}
+    for name, (value, allowed) in choices.items():
+        if value and value not in allowed:
+            errors[name] = [
+                _("Onbekende waarde; kies uit: %(values)s.")
+                % {"values": ", ".join(v for v in allowed if v)}
+            ]
+    if school is not None and not 0 < school <= MAX_ID:
+        errors["school"] = [_("Onbekende school.")]
+    if errors:
+        raise ValidationError(errors)
 
 
 def _patch_values(payload: Schema, nullable: set[str]) -> dict[str, Any]:
@@ -307,8 +319,9 @@ def list_applications(
     search: str | None = None,
 ) -> Any:
     organisation = register_organisation(request.user, org_id)
+    _check_filters(kind=(kind, KIND_VALUES), school=school)
     selection = ApplicationFilter(kind=kind, school=school, incomplete=incomplete, search=search)
-    return _Page(
+    return ConvertedPage(
         filter_applications(_applications(request, organisation), selection), _application_out
     )
 
@@ -416,8 +429,11 @@ def list_activities(
     legal_basis: str | None = None,
 ) -> Any:
     organisation = register_organisation(request.user, org_id)
+    _check_filters(legal_basis=(legal_basis, LEGAL_BASIS_VALUES))
     selection = ActivityFilter(search=search, legal_basis=legal_basis)
-    return _Page(filter_activities(_activities(request, organisation), selection), _activity_out)
+    return ConvertedPage(
+        filter_activities(_activities(request, organisation), selection), _activity_out
+    )
 
 
 @router.post(

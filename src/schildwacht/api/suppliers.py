@@ -19,10 +19,17 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.responses import Status
 from pydantic import Field
 
+from schildwacht.api.pages import ConvertedPage, require_known
 from schildwacht.audit.services import Actor
 from schildwacht.organisations.models import Organisation
 from schildwacht.suppliers import services
-from schildwacht.suppliers.models import Agreement, Supplier, catalogue_ids
+from schildwacht.suppliers.models import (
+    Agreement,
+    AgreementStatus,
+    ConvenantStatus,
+    Supplier,
+    catalogue_ids,
+)
 from schildwacht.suppliers.queries import (
     AgreementFilter,
     SupplierFilter,
@@ -101,23 +108,6 @@ def _supplier_out(supplier: Supplier) -> SupplierOut:
     )
 
 
-class _Page:
-    """A lazily converted queryset: ninja slices and counts it, rows become schemas here."""
-
-    def __init__(self, rows: Any, convert: Any) -> None:
-        self.rows = rows
-        self.convert = convert
-
-    def count(self) -> int:
-        return int(self.rows.count())
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, index: slice) -> list[Any]:
-        return [self.convert(row) for row in self.rows[index]]
-
-
 @router.get(
     "/suppliers",
     response=list[SupplierOut],
@@ -127,8 +117,9 @@ class _Page:
 def list_suppliers(request: HttpRequest, search: str = "", convenant_status: str = "") -> Any:
     if not catalogue_ids(request.user):
         raise Http404
+    require_known("convenant_status", convenant_status, ConvenantStatus.values)
     selection = SupplierFilter(search=search, convenant_status=convenant_status)
-    return _Page(suppliers_for_user(request.user, selection), _supplier_out)
+    return ConvertedPage(suppliers_for_user(request.user, selection), _supplier_out)
 
 
 @router.post("/suppliers", response={201: SupplierOut}, summary="Nieuwe leverancier")
@@ -276,13 +267,14 @@ def list_agreements(
     expiring: bool = False,
 ) -> Any:
     organisation = privacy_organisation(request.user, org_id)
+    require_known("status", status, AgreementStatus.values)
     day = timezone.localdate()
     agreements = filter_agreements(
         agreements_for_user(request.user, organisation),
         AgreementFilter(status=status, supplier=supplier, expiring=expiring),
         day,
     )
-    return _Page(agreements, lambda agreement: _agreement_out(agreement, day))
+    return ConvertedPage(agreements, lambda agreement: _agreement_out(agreement, day))
 
 
 @router.post(

@@ -131,12 +131,12 @@ class DpiaQuerySet(ScopedQuerySet["Dpia"]):
         if action in {"view", "change"}:
             reach |= Q(organisation__in=sector_ids(user, "manage", "catalogues"))
         if action == "view":
-            sectors = _sectors_above(organisation_ids(user, "view", Dpia.scope_area))
+            sectors = sectors_above(organisation_ids(user, "view", Dpia.scope_area))
             reach |= Q(organisation__in=sectors, status=DpiaStatus.PUBLISHED)
         return self.filter(reach)
 
 
-def _sectors_above(ids: frozenset[int]) -> set[int]:
+def sectors_above(ids: frozenset[int]) -> set[int]:
     """The sector nodes above the given organisations (the first id of each path)."""
     if not ids:
         return set()
@@ -396,9 +396,11 @@ class DpiaMeasure(models.Model):
     risks = models.ManyToManyField(
         DpiaRisk, blank=True, related_name="measures", verbose_name=_("risico's")
     )
+    # PROTECT: a decided DPIA is locked, so its measures must not lose their plan measure
+    # behind its back; the plan cancels such a measure instead of deleting it.
     plan_measure = models.ForeignKey(
         "planning.Measure",
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="dpia_measures",

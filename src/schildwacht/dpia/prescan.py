@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from schildwacht.dpia.reference import ap_items_by_code, criteria_by_code
+from schildwacht.dpia.reference import ApItem, Criterion, ap_items_by_code, criteria_by_code
 
 # From this many European criteria a DPIA is required (WP 248: "in most cases").
 CRITERIA_THRESHOLD = 2
@@ -83,4 +83,26 @@ def outcome_reason(outcome: Outcome) -> str:
     return _(
         "Een DPIA is niet verplicht: de verwerking staat niet op de lijst van de Autoriteit "
         "Persoonsgegevens en geen van de Europese criteria is van toepassing."
+    )
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """A stored pre-scan made readable: the outcome in words, each ticked item with its reason."""
+
+    reason: str
+    ap_items: list[tuple[ApItem, str]]
+    criteria: list[tuple[Criterion, str]]
+
+
+def explain(
+    ap_items: Iterable[str], criteria: Iterable[str], reasons: dict[str, str]
+) -> Explanation:
+    """The explanation of a stored pre-scan (codes no longer in the reference data are skipped)."""
+    ap_codes, criterion_codes = tuple(ap_items), tuple(criteria)
+    known_ap, known_criteria = ap_items_by_code(), criteria_by_code()
+    return Explanation(
+        outcome_reason(Outcome(ap_codes, criterion_codes)),
+        [(known_ap[c], reasons.get(c, "")) for c in ap_codes if c in known_ap],
+        [(known_criteria[c], reasons.get(c, "")) for c in criterion_codes if c in known_criteria],
     )

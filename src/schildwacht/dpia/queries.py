@@ -24,10 +24,17 @@ from django.db.models import (
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from schildwacht.dpia.models import Dpia, DpiaMeasure, DpiaRisk, DpiaStatus, PreScan
+from schildwacht.dpia.models import (
+    Dpia,
+    DpiaMeasure,
+    DpiaRisk,
+    DpiaStatus,
+    PreScan,
+    sectors_above,
+)
 from schildwacht.lib.coverage import Coverage
 from schildwacht.organisations.models import Organisation, OrganisationKind
-from schildwacht.organisations.scoping import organisation_ids
+from schildwacht.organisations.scoping import organisation_ids, sector_ids
 from schildwacht.planning.models import Measure
 from schildwacht.registers.models import Application, ProcessingActivity
 
@@ -141,6 +148,13 @@ def dpias_under(user: Any, organisation: Organisation) -> QuerySet[Dpia]:
     if organisation.kind == OrganisationKind.SECTOR:
         return sector_dpias_for_user(user).filter(organisation=organisation)
     return dpias_for_user(user, organisation)
+
+
+def sector_nodes_for_user(user: Any) -> set[int]:
+    """Sector nodes whose DPIAs ``user`` reads: the curator's own, and for a reader of a board's
+    privacy items the sector above that board (its published sector DPIAs only)."""
+    readable = sectors_above(organisation_ids(user, "view", Dpia.scope_area))
+    return readable | set(sector_ids(user, "manage", "catalogues"))
 
 
 def dpia_rows(dpias: QuerySet[Dpia]) -> QuerySet[Dpia]:

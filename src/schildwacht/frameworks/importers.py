@@ -13,11 +13,8 @@ writes that plan.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,12 +23,14 @@ from pydantic import ValidationError
 
 from schildwacht.frameworks.models import Confidence, Domain, Framework, Norm, Part
 from schildwacht.frameworks.schema import MATURITY_LEVELS, NormData
-from schildwacht.lib.spreadsheets import restore
 
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
-MAX_IMPORT_ROWS = 2000
-# Blank rows are skipped but still read; this bounds the reading of a sheet padded with them.
-MAX_SCANNED_ROWS = 5 * MAX_IMPORT_ROWS
+# The file reading is shared with the other importers; the names stay importable from here.
+from schildwacht.lib.tabular import MAX_IMPORT_BYTES as MAX_IMPORT_BYTES
+from schildwacht.lib.tabular import MAX_IMPORT_ROWS as MAX_IMPORT_ROWS
+from schildwacht.lib.tabular import ImportProblem as ImportProblem
+from schildwacht.lib.tabular import ImportRejected as ImportRejected
+from schildwacht.lib.tabular import read_table, shown, whole_file
+
 # Columns beyond these are never read, so a sheet with a huge width costs nothing.
 MAX_COLUMNS = 50
 MAX_TITLE = 200
@@ -39,8 +38,7 @@ MAX_TEXT = 4000
 NORM_ID = re.compile(r"^[A-Z]{2}\.\d{2}$")
 LEVEL_KEYS = tuple(f"level_{level}" for level in MATURITY_LEVELS)
 REQUIRED_COLUMNS = ("id", "title", "domain", "description")
-XLSX_SUFFIXES = (".xlsx", ".xlsm")
-CSV_SUFFIXES = (".csv", ".txt")
+SHEET_NAMES = ("normen", "norms")
 # Control characters other than tab and newlines cannot be stored (PostgreSQL refuses NUL).
 _BAD_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -86,25 +84,6 @@ def column_label(key: str) -> str:
 
 
 @dataclass(frozen=True)
-class ImportProblem:
-    """One thing wrong with the file: row (1 is the header; None for the whole file), column,
-    the value found and why it cannot be used."""
-
-    line: int | None
-    column: str
-    value: str
-    reason: str
-
-
-class ImportRejected(ValueError):
-    """The file cannot be imported; ``problems`` lists every reason. Nothing was written."""
-
-    def __init__(self, problems: list[ImportProblem]) -> None:
-        super().__init__("; ".join(problem.reason for problem in problems))
-        self.problems = problems
-
-
-@dataclass(frozen=True)
 class ImportedNorm:
     """One checked row of the file."""
 
@@ -119,107 +98,30 @@ class ImportedNorm:
     columns: dict[str, str]
 
 
-def _whole_file(reason: str) -> ImportRejected:
-    return ImportRejected([ImportProblem(None, "", "", reason)])
+def _normalise_header(value: str) -> str:
+    return re.sub(r"[\s\-]+", "_", value.strip().lower())
 
 
-def _shown(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return text if len(text) <= 80 else text[:79] + "…"
-
-
-def _normalise_header(value: Any) -> str:
-    return re.sub(r"[\s\-]+", "_", str(value or "").strip().lower())
-
-
-def _cell_text(value: Any) -> str:
-    """A cell as text: the spreadsheet guard undone, whole numbers without ".0"."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, str):
-        return str(restore(value)).strip()
-    return str(value).strip()
-
-
-def _xlsx_rows(content: bytes) -> Iterator[list[Any]]:
-    # Imported here: openpyxl is only needed by the importer and the exporter.
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    not_xlsx = _("Het bestand is geen geldig XLSX-bestand.")
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise _whole_file(not_xlsx) from exc
-    except (TypeError, AttributeError, SyntaxError, IndexError) as exc:
-        # A zip whose parts are not the XML openpyxl expects fails in many ways.
-        raise _whole_file(not_xlsx) from exc
-    try:
-        names = {name.strip().lower(): name for name in workbook.sheetnames}
-        name = names.get("normen") or names.get("norms") or workbook.sheetnames[0]
-        sheet = workbook[name]
-        for row in sheet.iter_rows(
-            max_row=MAX_SCANNED_ROWS + 1, max_col=MAX_COLUMNS, values_only=True
-        ):
-            yield list(row)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError) as exc:
-        raise _whole_file(not_xlsx) from exc
-    finally:
-        workbook.close()
-
-
-def _csv_rows(content: bytes) -> Iterator[list[Any]]:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise _whole_file(
-            _("Het bestand is niet in UTF-8 opgeslagen (ongeldige byte op positie %(position)d).")
-            % {"position": exc.start + 1}
-        ) from exc
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") >= first.count(",") and ";" in first else ","
-    try:
-        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-            yield row[:MAX_COLUMNS]
-    except csv.Error as exc:
-        raise _whole_file(
-            _("Het CSV-bestand kan niet worden gelezen: %(error)s") % {"error": exc}
-        ) from exc
-
-
-def _rows(name: str, content: bytes) -> Iterator[list[Any]]:
-    lower = name.lower()
-    if lower.endswith(XLSX_SUFFIXES):
-        if not content.startswith(b"PK\x03\x04"):
-            raise _whole_file(_("Het bestand is geen geldig XLSX-bestand."))
-        return _xlsx_rows(content)
-    if lower.endswith(CSV_SUFFIXES):
-        return _csv_rows(content)
-    raise _whole_file(_("Alleen XLSX- en CSV-bestanden kunnen worden geïmporteerd."))
-
-
-def _columns(header: list[Any]) -> tuple[dict[str, int], list[ImportProblem]]:
+def _columns(header_line: int, header: list[str]) -> tuple[dict[str, int], list[ImportProblem]]:
     """Column key -> index, and the problems with the header (missing or doubled columns)."""
     found: dict[str, int] = {}
     problems: list[ImportProblem] = []
     for index, raw in enumerate(header):
-        key = _ALIASES.get(_normalise_header(_cell_text(raw)))
+        key = _ALIASES.get(_normalise_header(raw))
         if key is None:
             continue  # Extra columns (notes, a status) are allowed and ignored.
         if key in found:
             problems.append(
-                ImportProblem(
-                    1, _cell_text(raw), _cell_text(raw), _("Deze kolom komt twee keer voor.")
-                )
+                ImportProblem(header_line, raw, raw, _("Deze kolom komt twee keer voor."))
             )
             continue
         found[key] = index
     for key in REQUIRED_COLUMNS:
         if key not in found:
             problems.append(
-                ImportProblem(1, column_label(key), "", _("Deze verplichte kolom ontbreekt."))
+                ImportProblem(
+                    header_line, column_label(key), "", _("Deze verplichte kolom ontbreekt.")
+                )
             )
     return found, problems
 
@@ -228,7 +130,7 @@ def _check_row(line: int, cells: dict[str, str]) -> tuple[ImportedNorm | None, l
     problems: list[ImportProblem] = []
 
     def problem(key: str, reason: str) -> None:
-        problems.append(ImportProblem(line, column_label(key), _shown(cells.get(key)), reason))
+        problems.append(ImportProblem(line, column_label(key), shown(cells.get(key)), reason))
 
     for key, value in cells.items():
         if _BAD_CHARACTERS.search(value):
@@ -302,45 +204,17 @@ def parse_norm_rows(name: str, content: bytes) -> tuple[list[ImportedNorm], list
     a real XLSX, missing columns, too many rows) raises ``ImportRejected`` at once.
     ``plan_import`` checks the good rows against the catalogue and reports everything together.
     """
-    if len(content) > MAX_IMPORT_BYTES:
-        raise _whole_file(
-            _("Het bestand is groter dan %(mb)d MB.") % {"mb": MAX_IMPORT_BYTES // (1024 * 1024)}
-        )
-    if not content.strip():
-        raise _whole_file(_("Het bestand is leeg."))
-    rows = _rows(name, content)
-    header: list[Any] | None = None
-    header_line = 0
-    body: list[tuple[int, list[Any]]] = []
-    too_many = _("Het bestand heeft meer dan %(max)d regels met normen.") % {"max": MAX_IMPORT_ROWS}
-    for line, row in enumerate(rows, start=1):
-        if line > MAX_SCANNED_ROWS:
-            raise _whole_file(too_many)
-        if all(_cell_text(value) == "" for value in row):
-            continue  # Blank rows (often at the end of a sheet) are not norms.
-        if header is None:
-            header, header_line = row, line
-            continue
-        body.append((line, row))
-        if len(body) > MAX_IMPORT_ROWS:
-            raise _whole_file(too_many)
-    if header is None:
-        raise _whole_file(_("Het bestand is leeg."))
-    columns, problems = _columns(header)
+    table = read_table(name, content, sheet_names=SHEET_NAMES, max_columns=MAX_COLUMNS)
+    columns, problems = _columns(table.header_line, table.header)
     if problems:
         # Without the right columns the rows cannot be read; report the header's problems.
-        raise ImportRejected(
-            [ImportProblem(header_line, p.column, p.value, p.reason) for p in problems]
-        )
-    if not body:
-        raise _whole_file(_("Het bestand bevat geen normen, alleen een kopregel."))
+        raise ImportRejected(problems)
+    if not table.rows:
+        raise whole_file(_("Het bestand bevat geen normen, alleen een kopregel."))
     norms: list[ImportedNorm] = []
     first_line: dict[str, int] = {}
-    for line, row in body:
-        cells = {
-            key: _cell_text(row[index]) if index < len(row) else ""
-            for key, index in columns.items()
-        }
+    for line, row in table.rows:
+        cells = {key: row[index] if index < len(row) else "" for key, index in columns.items()}
         norm, row_problems = _check_row(line, cells)
         problems += row_problems
         if norm is None:
@@ -454,7 +328,7 @@ def plan_import(
 
     def problem(row: ImportedNorm, key: str, reason: str) -> None:
         problems.append(
-            ImportProblem(row.line, column_label(key), _shown(row.columns.get(key)), reason)
+            ImportProblem(row.line, column_label(key), shown(row.columns.get(key)), reason)
         )
 
     for row in rows:

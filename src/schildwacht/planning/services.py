@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import ProtectedError, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -289,13 +289,27 @@ def change_measure_status(actor: Actor, measure: Measure, status: str) -> Measur
 
 
 def delete_measure(actor: Actor, measure: Measure) -> None:
-    """Remove a measure from the plan (its links go with it)."""
+    """Remove a measure from the plan (its links go with it).
+
+    A measure that another record relies on (a DPIA's measure) is not deleted: the message says
+    to cancel it ("vervallen") instead, which keeps that record intact.
+    """
     _require_change(actor, measure.organisation)
     norm_ids, numbers = _links(measure)
     change = change_for(AuditAction.DELETE, measure, _snapshot(measure, norm_ids, numbers), None)
-    with transaction.atomic():
-        measure.delete()
-        record_change(actor, change)
+    try:
+        with transaction.atomic():
+            measure.delete()
+            record_change(actor, change)
+    except ProtectedError as error:
+        raise ValidationError(
+            {
+                "measure": _(
+                    "Deze maatregel hoort bij een DPIA en kan niet worden verwijderd; "
+                    "zet de status op vervallen."
+                )
+            }
+        ) from error
 
 
 def send_overdue_reminders(actor: Actor, now: dt.datetime | None = None) -> list[ReminderDigest]:

@@ -246,7 +246,11 @@ def measure_delete(request: HttpRequest, pk: int) -> HttpResponse:
             _("U mag de maatregelen van %(name)s niet wijzigen.") % {"name": measure.organisation},
         )
     if request.method == "POST":
-        services.delete_measure(actor, measure)
+        try:
+            services.delete_measure(actor, measure)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("planning:detail", measure.pk)
         messages.success(request, _("De maatregel is verwijderd."))
         return redirect("planning:list")
     return render(request, "planning/delete.html", {"measure": measure})

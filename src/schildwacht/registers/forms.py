@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from schildwacht.lib.tabular import MAX_IMPORT_BYTES
 from schildwacht.organisations.models import Organisation
 from schildwacht.registers.models import (
     Application,
@@ -19,7 +20,6 @@ from schildwacht.registers.models import (
     LegalBasis,
     ProcessingActivity,
 )
-from schildwacht.registers.reading import MAX_IMPORT_BYTES
 from schildwacht.registers.reference import Kind, choices
 from schildwacht.suppliers.models import Supplier
 

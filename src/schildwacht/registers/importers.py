@@ -1,6 +1,6 @@
 """Checking an application import and working out what it changes (nothing is written here).
 
-``plan_application_import`` reads the file (``reading.read_table``), checks every row and
+``plan_application_import`` reads the file (``lib/tabular.read_table``), checks every row and
 field against the same rules as the form (``services.check_application_values``) and against
 the board's suppliers, schools and existing applications, and returns the applications to
 create and to update. Any problem raises ``ImportRejected`` listing every bad row and field
@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from schildwacht.audit.models import AuditAction
 from schildwacht.audit.services import Change, change_for
-from schildwacht.frameworks.importers import ImportProblem, ImportRejected
+from schildwacht.lib.tabular import ImportProblem, ImportRejected, read_table, shown, whole_file
 from schildwacht.organisations.models import Organisation, OrganisationKind
 from schildwacht.registers.columns import (
     CHOICE_ALIASES,
@@ -36,7 +36,6 @@ from schildwacht.registers.columns import (
     header_aliases,
 )
 from schildwacht.registers.models import Application
-from schildwacht.registers.reading import read_table
 from schildwacht.registers.reference import lookup
 from schildwacht.registers.services import application_snapshot, check_application_values
 from schildwacht.suppliers.models import Supplier
@@ -44,10 +43,8 @@ from schildwacht.suppliers.queries import available_suppliers, board_of
 
 SHEET_NAMES = ("applicaties", "applications")
 WHOLE_NUMBER = re.compile(r"^(\d+|\d{1,3}([. ]\d{3})+)$")
-
-
-def _shown(value: str) -> str:
-    return value if len(value) <= 80 else value[:79] + "…"
+# Columns beyond these are never read (the register has about thirty).
+MAX_COLUMNS = 60
 
 
 @dataclass
@@ -188,7 +185,7 @@ class _Row:
         column = COLUMN_BY_KEY.get(key)
         header = column.header if column is not None else key
         self.problems.append(
-            ImportProblem(self.line, header, _shown(self.cells.get(key, "")), reason)
+            ImportProblem(self.line, header, shown(self.cells.get(key, "")), reason)
         )
 
     def value(self, column: Column) -> Any:
@@ -360,8 +357,10 @@ def plan_application_import(
     """Check the file and work out what it creates and changes; ``ImportRejected`` lists every
     problem. Rows without an organisation go to ``organisation``; ``changeable`` are the ids of
     the organisations the importing user may change."""
-    table = read_table(name, content, sheet_names=SHEET_NAMES, what=_("applicaties"))
+    table = read_table(name, content, sheet_names=SHEET_NAMES, max_columns=MAX_COLUMNS)
     columns = _columns(table.header_line, table.header)
+    if not table.rows:
+        raise whole_file(_("Het bestand bevat alleen een kopregel en geen applicaties."))
     context = _context(organisation, frozenset(changeable))
     plan = ImportPlan()
     problems: list[ImportProblem] = []

@@ -3,17 +3,15 @@ register and the XLSX export. Same shape as the application pages (``views.py``)
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from schildwacht.audit.services import Actor
 from schildwacht.lib.htmx import is_htmx
@@ -32,7 +30,16 @@ from schildwacht.registers.queries import (
     filter_activities,
     linkable_applications_q,
 )
-from schildwacht.registers.views import PAGE_SIZE, active_register, attachment, refused
+from schildwacht.registers.views import (
+    PAGE_SIZE,
+    active_register,
+    add_target,
+    attachment,
+    confirm_delete,
+    refusal,
+    refused,
+    submit,
+)
 from schildwacht.suppliers.queries import board_of
 
 PAGE_SIZE_PRINT = 500
@@ -63,6 +70,7 @@ def _with_applications(
 
 
 @login_required
+@require_safe
 def activity_list(request: HttpRequest) -> HttpResponse:
     """Processing activities of the active organisation and (for a board) its schools."""
     organisation = active_register(request)
@@ -85,6 +93,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def activity_export(request: HttpRequest) -> HttpResponse:
     """The processing register of the active organisation as XLSX."""
     organisation = active_register(request)
@@ -93,6 +102,7 @@ def activity_export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def activity_print(request: HttpRequest) -> HttpResponse:
     """The processing register as one printable page, with every art. 30 field."""
     organisation = active_register(request)
@@ -112,6 +122,7 @@ def activity_print(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     activity = activity_for_user(request.user, pk)
     return render(
@@ -138,78 +149,61 @@ def _linkable(request: HttpRequest, organisation: Organisation) -> QuerySet[Appl
 @login_required
 @require_http_methods(["GET", "POST"])
 def activity_create(request: HttpRequest) -> HttpResponse:
-    organisation = active_register(request)
-    organisations = list(changeable_organisations(request.user, organisation))
-    if not organisations:
+    organisations, chosen = add_target(request, active_register(request))
+    if chosen is None:
         return refused(request, _("U mag voor deze organisatie geen verwerkingen toevoegen."))
-    chosen = next((o for o in organisations if o.pk == organisation.pk), organisations[0])
-    if request.method == "POST":
-        value = request.POST.get("organisation", "")
-        chosen = next((o for o in organisations if str(o.pk) == value), chosen)
     form = ActivityForm(
         request.POST or None,
         organisations=Organisation.objects.filter(pk__in=[o.pk for o in organisations]),
-        applications=_linkable(request, organisation),
+        applications=_linkable(request, chosen),
         initial={"organisation": chosen, "controller": board_of(chosen).name},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            activity = services.create_processing_activity(
-                Actor.for_user(request.user), form.cleaned_data["organisation"], **form.values()
-            )
-        except services.RegisterRefused as error:
-            return refused(request, error.message)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("De verwerking is toegevoegd."))
-            return redirect("registers:activity_detail", activity.pk)
-    return render(request, "registers/activity_form.html", {"form": form, "activity": None})
+    done = submit(
+        request,
+        form,
+        lambda: services.create_processing_activity(
+            Actor.for_user(request.user), form.cleaned_data["organisation"], **form.values()
+        ),
+        _("De verwerking is toegevoegd."),
+        "registers:activity_detail",
+    )
+    return done or render(request, "registers/activity_form.html", {"form": form, "activity": None})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     activity = activity_for_user(request.user, pk)
-    actor = Actor.for_user(request.user)
-    if not services.may(actor, activity.organisation):
-        return refused(
-            request,
-            _("U mag de verwerkingen van %(name)s niet wijzigen.")
-            % {"name": activity.organisation},
-        )
+    if (refusing := refusal(request, activity.organisation)) is not None:
+        return refusing
     linked = sorted(activity.applications.values_list("pk", flat=True))
     form = ActivityForm(
         request.POST or None,
         applications=_linkable(request, activity.organisation),
         initial=ActivityForm.initial_for(activity, linked),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_processing_activity(actor, activity, **form.values())
-        except services.RegisterRefused as error:
-            return refused(request, error.message)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("De verwerking is opgeslagen."))
-            return redirect("registers:activity_detail", activity.pk)
-    return render(request, "registers/activity_form.html", {"form": form, "activity": activity})
+    done = submit(
+        request,
+        form,
+        lambda: services.update_processing_activity(
+            Actor.for_user(request.user), activity, **form.values()
+        ),
+        _("De verwerking is opgeslagen."),
+        "registers:activity_detail",
+    )
+    return done or render(
+        request, "registers/activity_form.html", {"form": form, "activity": activity}
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def activity_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    activity = activity_for_user(request.user, pk)
-    actor = Actor.for_user(request.user)
-    if not services.may(actor, activity.organisation):
-        return refused(
-            request,
-            _("U mag de verwerkingen van %(name)s niet wijzigen.")
-            % {"name": activity.organisation},
-        )
-    if request.method == "POST":
-        services.delete_processing_activity(actor, activity)
-        messages.success(request, _("De verwerking is verwijderd."))
-        return redirect("registers:activities")
-    return render(request, "registers/activity_delete.html", {"activity": activity})
+    return confirm_delete(
+        request,
+        activity_for_user(request.user, pk),
+        services.delete_processing_activity,
+        _("De verwerking is verwijderd."),
+        "registers:activities",
+        "registers/activity_delete.html",
+    )

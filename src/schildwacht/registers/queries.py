@@ -141,16 +141,19 @@ def applications_for_user(
     )
 
 
+def _one(entries: QuerySet[Any], pk: int) -> Any:
+    """The entry ``pk`` of ``entries`` (already scoped to the user), or Http404."""
+    entry = entries.select_related("organisation", "created_by", "updated_by").filter(pk=pk).first()
+    if entry is None:
+        raise Http404
+    return entry
+
+
 def application_for_user(user: Any, pk: int, action: str = "view") -> Application:
     """One application the user may ``action``, or Http404."""
-    application = (
-        Application.objects.for_user(user, action)
-        .select_related("organisation", "supplier", "created_by", "updated_by")
-        .filter(pk=pk)
-        .first()
+    application: Application = _one(
+        Application.objects.for_user(user, action).select_related("supplier"), pk
     )
-    if application is None:
-        raise Http404
     return application
 
 
@@ -231,14 +234,8 @@ def activities_for_user(
 
 
 def activity_for_user(user: Any, pk: int, action: str = "view") -> ProcessingActivity:
-    activity = (
-        ProcessingActivity.objects.for_user(user, action)
-        .select_related("organisation", "created_by", "updated_by")
-        .filter(pk=pk)
-        .first()
-    )
-    if activity is None:
-        raise Http404
+    """One processing activity the user may ``action``, or Http404."""
+    activity: ProcessingActivity = _one(ProcessingActivity.objects.for_user(user, action), pk)
     return activity
 
 

@@ -2,16 +2,21 @@
 
 Every function checks the actor's ``change`` grant on the item's organisation in the privacy
 area (a system actor may do everything), validates every value (``ValidationError`` naming
-each bad field, in Dutch) and writes inside one transaction with its audit entries. The links
-(schools that use an application, applications a processing activity uses) are recorded in the
-audit values as sorted id lists.
+each bad field, in Dutch) and writes inside one transaction with its audit entries.
+
+Both registers go through one write path (``_create``, ``_update``, ``_delete``), described
+per register by a ``_Register``. The links (schools that use an application, applications a
+processing activity uses) are recorded in the audit values as sorted id lists. A delete also
+records what the database does to other objects on the way: the DPIA pre-scans that cascade
+get a delete entry each, and every agreement, processing activity or DPIA that loses a link
+gets an update entry, so the trail of those objects stays complete.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,6 +27,8 @@ from django.utils.translation import gettext as _
 from schildwacht.audit.models import AuditAction
 from schildwacht.audit.services import Actor, Change, change_for, record_change, record_changes
 from schildwacht.audit.services import snapshot as model_snapshot
+from schildwacht.dpia.models import Dpia
+from schildwacht.lib.tabular import whole_file
 from schildwacht.organisations.models import Organisation, OrganisationKind
 from schildwacht.organisations.scoping import organisation_ids
 from schildwacht.registers.models import Application, ProcessingActivity
@@ -33,54 +40,14 @@ from schildwacht.suppliers.queries import available_suppliers
 if TYPE_CHECKING:
     from schildwacht.registers.importers import ImportPlan
 
-APPLICATION_FIELDS = (
-    "name",
-    "kind",
-    "description",
-    "supplier",
-    "schools",
-    "personal_data",
-    "data_categories",
-    "special_categories",
-    "processes_bsn",
-    "pupil_data",
-    "parent_data",
-    "staff_data",
-    "people_count",
-    "owner_name",
-    "supplier_contact",
-    "hosting",
-    "hosting_country",
-    "availability",
-    "integrity",
-    "confidentiality",
-    "sso_supported",
-    "mfa_supported",
-    "criticality",
-    "incident_contacts",
-    "incident_first_steps",
-    "supplier_incident_contact",
-    "supplier_incident_terms",
-    "notes",
-)
+Entry = Application | ProcessingActivity
+
+# The fields a caller may set: the audited ones except the organisation (chosen once, at
+# creation), plus the entry's own many-to-many link.
+APPLICATION_FIELDS = (*(f for f in Application.audit_fields if f != "organisation"), "schools")
 ACTIVITY_FIELDS = (
-    "name",
-    "controller",
-    "fg_contact",
-    "purposes",
-    "legal_basis",
-    "legal_basis_note",
-    "data_subject_categories",
-    "data_categories",
-    "special_categories",
-    "recipients",
-    "transfers_outside_eea",
-    "transfer_countries",
-    "transfer_safeguards",
-    "retention",
-    "security_measures",
+    *(f for f in ProcessingActivity.audit_fields if f != "organisation"),
     "applications",
-    "notes",
 )
 CODE_FIELDS = {
     "data_categories": Kind.DATA,
@@ -97,6 +64,11 @@ PERSONAL_DETAILS = (
     "staff_data",
 )
 COUNTRY = re.compile(r"^[A-Z]{2}$")
+# Control characters other than tab and newlines: PostgreSQL refuses NUL outright, and the
+# others cannot be exported to XLSX, so they are refused before anything is stored or looked up.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# The largest id a database key holds; a larger number is no id (SQLite cannot even bind it).
+MAX_ID = 2**63 - 1
 
 
 class RegisterRefused(PermissionDenied):
@@ -125,7 +97,7 @@ def require_change(actor: Actor, organisation: Organisation) -> None:
         )
 
 
-def _name_taken(error: IntegrityError) -> ValidationError:
+def _name_taken() -> ValidationError:
     """A write that lost a race for a name (two people saving the same name at once)."""
     return ValidationError(
         {"name": [_("Deze naam is zojuist door iemand anders gebruikt; kies een andere.")]}
@@ -136,11 +108,52 @@ def _user(actor: Actor) -> Any:
     return actor.user if actor.user is not None and actor.user.is_authenticated else None
 
 
-def _pk(value: Any) -> Any:
-    return value.pk if isinstance(value, Model) else value
+def _id(value: Any) -> int | None:
+    """The id of ``value`` (an object or a number); None when it cannot be one."""
+    if isinstance(value, Model):
+        return int(value.pk)
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        return None
+    return pk if 1 <= pk <= MAX_ID else None
+
+
+def _ids(values: Iterable[Any]) -> list[int] | None:
+    """The sorted distinct ids of ``values``; None when one of them cannot be an id."""
+    ids = [_id(value) for value in values]
+    if any(pk is None for pk in ids):
+        return None
+    return sorted({pk for pk in ids if pk is not None})
 
 
 # Validation -----------------------------------------------------------------------------------
+
+
+def _has_control_character(value: Any) -> bool:
+    if isinstance(value, str):
+        return CONTROL_CHARACTERS.search(value) is not None
+    if isinstance(value, list | tuple):
+        return any(isinstance(item, str) and CONTROL_CHARACTERS.search(item) for item in value)
+    return False
+
+
+def _refuse_control_characters(values: dict[str, Any], errors: dict[str, list[str]]) -> None:
+    """Take out every value holding a control character, with an error naming its field.
+
+    Taken out, the value is neither set on the entry nor looked up in the database.
+    """
+    for name in [name for name, value in values.items() if _has_control_character(value)]:
+        errors[name] = [_("De waarde bevat een ongeldig (onzichtbaar) teken.")]
+        values.pop(name)
+
+
+def _refuse_unknown_fields(
+    allowed: tuple[str, ...], values: dict[str, Any], errors: dict[str, list[str]]
+) -> None:
+    for name in sorted(set(values) - set(allowed)):
+        errors[name] = [_("Onbekend veld.")]
+        values.pop(name)
 
 
 def _clean_codes(name: str, values: Any, errors: dict[str, list[str]]) -> list[str]:
@@ -155,24 +168,45 @@ def _clean_codes(name: str, values: Any, errors: dict[str, list[str]]) -> list[s
     return in_file_order(CODE_FIELDS[name], codes)
 
 
-def _clean_text_fields(instance: Model, values: dict[str, Any]) -> None:
-    for field in instance._meta.concrete_fields:
-        if isinstance(values.get(field.name), str):
-            values[field.name] = values[field.name].strip()
+def _clean_plain_values(entry: Entry, values: dict[str, Any], errors: dict[str, list[str]]) -> None:
+    """Refuse control characters, check the code lists and strip the texts."""
+    _refuse_control_characters(values, errors)
+    for name in CODE_FIELDS:
+        if name in values:
+            values[name] = _clean_codes(name, values[name], errors)
+    for model_field in entry._meta.concrete_fields:
+        if isinstance(values.get(model_field.name), str):
+            values[model_field.name] = values[model_field.name].strip()
 
 
 def _apply(
-    instance: Model, values: dict[str, Any], errors: dict[str, list[str]], exclude: list[str]
+    entry: Entry, values: dict[str, Any], errors: dict[str, list[str]], exclude: list[str]
 ) -> None:
-    """Set ``values`` on ``instance`` and collect the model's own field errors."""
+    """Set ``values`` on ``entry`` and collect the model's own field errors."""
     for name, value in values.items():
-        setattr(instance, name, value)
+        setattr(entry, name, value)
     try:
-        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+        entry.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as error:
         for name, messages in error.message_dict.items():
             # A field already refused with our own, clearer reason keeps only that one.
             errors.setdefault(name, messages)
+
+
+def _check_name(entry: Entry, errors: dict[str, list[str]]) -> None:
+    """The name is unique per organisation, ignoring case (the database holds it too)."""
+    if not entry.name or "name" in errors:
+        return  # A refused name is never looked up: PostgreSQL cannot even compare a NUL.
+    others = type(entry).objects.filter(
+        organisation_id=entry.organisation_id, name__iexact=entry.name
+    )
+    if entry.pk is not None:
+        others = others.exclude(pk=entry.pk)
+    if others.exists():
+        errors["name"] = [
+            _("Er is al een %(what)s met deze naam bij %(organisation)s.")
+            % {"what": entry._meta.verbose_name, "organisation": entry.organisation}
+        ]
 
 
 def _check_supplier(
@@ -180,7 +214,8 @@ def _check_supplier(
 ) -> Supplier | None:
     if value in (None, ""):
         return None
-    supplier = available_suppliers(organisation).filter(pk=_pk(value)).first()
+    pk = _id(value)
+    supplier = None if pk is None else available_suppliers(organisation).filter(pk=pk).first()
     if supplier is None:
         errors["supplier"] = [
             _("Kies een leverancier uit de catalogus van de sector of van het bestuur.")
@@ -191,37 +226,49 @@ def _check_supplier(
 def _check_schools(
     organisation: Organisation, values: Iterable[Any], errors: dict[str, list[str]]
 ) -> list[int]:
-    ids = sorted({int(_pk(value)) for value in values})
-    if not ids:
+    ids = _ids(values)
+    if ids == []:
         return []
     if organisation.kind != OrganisationKind.BOARD:
         errors["schools"] = [
             _("Alleen een applicatie van het bestuur wordt door scholen gebruikt.")
         ]
         return []
-    found = set(
-        Organisation.objects.filter(
-            pk__in=ids, parent=organisation, kind=OrganisationKind.SCHOOL
-        ).values_list("pk", flat=True)
+    found = (
+        set()
+        if ids is None
+        else set(
+            Organisation.objects.filter(
+                pk__in=ids, parent=organisation, kind=OrganisationKind.SCHOOL
+            ).values_list("pk", flat=True)
+        )
     )
-    if set(ids) - found:
+    if ids is None or set(ids) - found:
         errors["schools"] = [_("Kies alleen scholen van %(board)s.") % {"board": organisation}]
+        return []
     return ids
 
 
-def _check_name(instance: Application | ProcessingActivity, errors: dict[str, list[str]]) -> None:
-    if not instance.name:
-        return
-    others = type(instance).objects.filter(
-        organisation_id=instance.organisation_id, name__iexact=instance.name
-    )
-    if instance.pk is not None:
-        others = others.exclude(pk=instance.pk)
-    if others.exists():
-        errors.setdefault("name", []).append(
-            _("Er is al een %(what)s met deze naam bij %(organisation)s.")
-            % {"what": instance._meta.verbose_name, "organisation": instance.organisation}
+def _check_linked_applications(
+    organisation: Organisation, values: Iterable[Any], errors: dict[str, list[str]]
+) -> list[int]:
+    ids = _ids(values)
+    found = (
+        set()
+        if not ids
+        else set(
+            Application.objects.filter(
+                linkable_applications_q(organisation), pk__in=ids
+            ).values_list("pk", flat=True)
         )
+    )
+    if ids is None or set(ids) - found:
+        errors["applications"] = [
+            _("Kies alleen applicaties van %(organisation)s of het bijbehorende bestuur.")
+            % {"organisation": organisation}
+        ]
+        return []
+    return ids
 
 
 def check_application_values(
@@ -231,14 +278,8 @@ def check_application_values(
 
     Shared by the services and the importer, so a file row is held to the same rules as a form.
     """
-    unknown = set(values) - set(APPLICATION_FIELDS)
-    for name in sorted(unknown):
-        errors[name] = [_("Onbekend veld.")]
-        values.pop(name)
-    for name in ("data_categories", "special_categories"):
-        if name in values:
-            values[name] = _clean_codes(name, values[name], errors)
-    _clean_text_fields(application, values)
+    _refuse_unknown_fields(APPLICATION_FIELDS, values, errors)
+    _clean_plain_values(application, values, errors)
     if values.get("hosting_country"):
         values["hosting_country"] = values["hosting_country"].upper()
         if not COUNTRY.match(values["hosting_country"]):
@@ -266,6 +307,7 @@ def _validate_application(application: Application, values: dict[str, Any]) -> l
     """Apply ``values`` to ``application`` and check them all; raise one error naming every
     field. Returns the school ids to link (None: not given, keep as they are)."""
     errors: dict[str, list[str]] = {}
+    # Ids are checked here, not in the shared plain checks: the importer resolves names itself.
     school_values = values.pop("schools", None)
     if "supplier" in values:
         values["supplier"] = _check_supplier(application.organisation, values["supplier"], errors)
@@ -273,9 +315,9 @@ def _validate_application(application: Application, values: dict[str, Any]) -> l
             values.pop("supplier")
     check_application_values(application, values, errors)
     schools = (
-        _check_schools(application.organisation, school_values, errors)
-        if school_values is not None
-        else None
+        None
+        if school_values is None
+        else _check_schools(application.organisation, school_values, errors)
     )
     _check_name(application, errors)
     if errors:
@@ -283,87 +325,192 @@ def _validate_application(application: Application, values: dict[str, Any]) -> l
     return schools
 
 
-def application_snapshot(application: Application, schools: Iterable[int]) -> dict[str, Any]:
-    return {**model_snapshot(application), "schools": sorted(schools)}
+def _validate_activity(activity: ProcessingActivity, values: dict[str, Any]) -> list[int] | None:
+    """Apply ``values`` to ``activity`` and check them all; raise one error naming every field.
+    Returns the application ids to link (None: not given, keep as they are)."""
+    errors: dict[str, list[str]] = {}
+    _refuse_unknown_fields(ACTIVITY_FIELDS, values, errors)
+    linked = values.pop("applications", None)
+    _clean_plain_values(activity, values, errors)
+    _apply(activity, values, errors, exclude=["organisation", "created_by", "updated_by"])
+    if activity.transfers_outside_eea and not activity.transfer_countries:
+        errors.setdefault("transfer_countries", []).append(
+            _("Noem de landen buiten de EER waar de gegevens heen gaan.")
+        )
+    applications = (
+        None
+        if linked is None
+        else _check_linked_applications(activity.organisation, linked, errors)
+    )
+    _check_name(activity, errors)
+    if errors:
+        raise ValidationError(errors)
+    return applications
 
 
-def _school_ids(application: Application) -> list[int]:
-    if application.pk is None:
+# The shared write path ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Register:
+    """What the shared write path needs to know of one register.
+
+    ``link`` is the entry's own many-to-many field; ``backlinks`` name, for every other model
+    that links to the entry, the entry's related name and that model's many-to-many field;
+    ``validate`` applies and checks values and returns the link ids (None: keep them).
+    """
+
+    link: str
+    backlinks: tuple[tuple[str, str], ...]
+    validate: Callable[[Any, dict[str, Any]], list[int] | None]
+
+
+def _snapshot(entry: Entry, link: str, ids: Iterable[int]) -> dict[str, Any]:
+    return {**model_snapshot(entry), link: sorted(ids)}
+
+
+def _link_ids(entry: Entry, link: str) -> list[int]:
+    if entry.pk is None:
         return []
-    return sorted(application.schools.values_list("pk", flat=True))
+    return sorted(getattr(entry, link).values_list("pk", flat=True))
+
+
+def _create(actor: Actor, register: _Register, entry: Entry, values: dict[str, Any]) -> Any:
+    """Check and save the new ``entry`` (its organisation set) with its links, audited."""
+    require_change(actor, entry.organisation)
+    entry.created_by = entry.updated_by = _user(actor)
+    links = register.validate(entry, dict(values)) or []
+    try:
+        with transaction.atomic():
+            entry.save()
+            getattr(entry, register.link).set(links)
+            after = _snapshot(entry, register.link, links)
+            record_change(actor, change_for(AuditAction.CREATE, entry, None, after))
+    except IntegrityError as error:
+        raise _name_taken() from error
+    return entry
+
+
+def _update(actor: Actor, register: _Register, entry: Entry, values: dict[str, Any]) -> Any:
+    """Check and save the given fields of ``entry``; nothing is written when nothing changes."""
+    require_change(actor, entry.organisation)
+    old_links = _link_ids(entry, register.link)
+    before = _snapshot(entry, register.link, old_links)
+    try:
+        links = register.validate(entry, dict(values))
+    except ValidationError:
+        # Leave no refused value behind on the caller's object.
+        entry.refresh_from_db()
+        raise
+    final = old_links if links is None else links
+    change = change_for(AuditAction.UPDATE, entry, before, _snapshot(entry, register.link, final))
+    if not change.changes:
+        return entry
+    entry.updated_by = _user(actor)
+    try:
+        with transaction.atomic():
+            entry.save()
+            if final != old_links:
+                getattr(entry, register.link).set(final)
+            record_change(actor, change)
+    except IntegrityError as error:
+        entry.refresh_from_db()
+        raise _name_taken() from error
+    return entry
+
+
+@dataclass
+class _Unlinked:
+    """Another object a delete changes: its values before and after, for its update entry."""
+
+    instance: Model
+    before: dict[str, Any] = field(default_factory=dict)
+    after: dict[str, Any] = field(default_factory=dict)
+
+
+def _unlinked(
+    entry: Entry, register: _Register, own: dict[str, Any]
+) -> dict[tuple[str, int], _Unlinked]:
+    """The objects that lose their link to ``entry`` when it goes, with the link before and
+    after; ``own`` (the entry's delete values) gets the ids of each kind of object."""
+    found: dict[tuple[str, int], _Unlinked] = {}
+    for related_name, link in register.backlinks:
+        others = list(
+            getattr(entry, related_name).select_related("organisation").prefetch_related(link)
+        )
+        own[related_name] = sorted(other.pk for other in others)
+        for other in others:
+            ids = sorted(linked.pk for linked in getattr(other, link).all())
+            unlinked = found.setdefault((other._meta.label_lower, other.pk), _Unlinked(other))
+            unlinked.before[link] = ids
+            unlinked.after[link] = [pk for pk in ids if pk != entry.pk]
+    return found
+
+
+def _delete_changes(entry: Entry, register: _Register) -> list[Change]:
+    """The audit entries of deleting ``entry``: its own, one per DPIA pre-scan that cascades,
+    and one per object that loses a link (a DPIA also when its pre-scan goes)."""
+    own = _snapshot(entry, register.link, _link_ids(entry, register.link))
+    unlinked = _unlinked(entry, register, own)
+    prescans = list(
+        entry.dpia_prescans.select_related("organisation", "application", "processing_activity")
+    )
+    for dpia in Dpia.objects.filter(prescan__in=prescans).select_related("organisation"):
+        update = unlinked.setdefault((dpia._meta.label_lower, dpia.pk), _Unlinked(dpia))
+        update.before["prescan"], update.after["prescan"] = dpia.prescan_id, None
+    return [
+        change_for(AuditAction.DELETE, entry, own, None),
+        *(change_for(AuditAction.DELETE, p, model_snapshot(p), None) for p in prescans),
+        *(change_for(AuditAction.UPDATE, u.instance, u.before, u.after) for u in unlinked.values()),
+    ]
+
+
+def _delete(actor: Actor, register: _Register, entry: Entry) -> None:
+    """Delete ``entry``; the database drops its links and pre-scans, the audit says which."""
+    require_change(actor, entry.organisation)
+    with transaction.atomic():
+        # Read inside the transaction, so the entries describe what this delete removes.
+        changes = _delete_changes(entry, register)
+        entry.delete()
+        record_changes(actor, changes)
 
 
 # Applications ---------------------------------------------------------------------------------
 
+APPLICATIONS = _Register(
+    link="schools",
+    backlinks=(
+        ("processing_activities", "applications"),
+        ("agreements", "applications"),
+        ("dpias", "applications"),
+    ),
+    validate=_validate_application,
+)
+
+
+def application_snapshot(application: Application, schools: Iterable[int]) -> dict[str, Any]:
+    """The audit values of ``application`` with the ids of the schools that use it."""
+    return _snapshot(application, "schools", schools)
+
 
 def create_application(actor: Actor, organisation: Organisation, **values: Any) -> Application:
     """Add an application to the register of ``organisation`` (a board or a school)."""
-    require_change(actor, organisation)
-    application = Application(
-        organisation=organisation, created_by=_user(actor), updated_by=_user(actor)
+    application: Application = _create(
+        actor, APPLICATIONS, Application(organisation=organisation), values
     )
-    schools = _validate_application(application, dict(values)) or []
-    try:
-        with transaction.atomic():
-            application.save()
-            application.schools.set(schools)
-            record_change(
-                actor,
-                change_for(
-                    AuditAction.CREATE,
-                    application,
-                    None,
-                    application_snapshot(application, schools),
-                ),
-            )
-    except IntegrityError as error:
-        raise _name_taken(error) from error
     return application
 
 
 def update_application(actor: Actor, application: Application, **values: Any) -> Application:
     """Change the given fields of ``application``; its organisation stays as it is."""
-    require_change(actor, application.organisation)
-    old_schools = _school_ids(application)
-    before = application_snapshot(application, old_schools)
-    try:
-        schools = _validate_application(application, dict(values))
-    except ValidationError:
-        # Leave no refused value behind on the caller's object.
-        application.refresh_from_db()
-        raise
-    application.updated_by = _user(actor)
-    after = application_snapshot(application, old_schools if schools is None else schools)
-    change = change_for(AuditAction.UPDATE, application, before, after)
-    if not change.changes:
-        return application
-    try:
-        with transaction.atomic():
-            application.save()
-            if schools is not None and schools != old_schools:
-                application.schools.set(schools)
-            record_change(actor, change)
-    except IntegrityError as error:
-        application.refresh_from_db()
-        raise _name_taken(error) from error
-    return application
+    updated: Application = _update(actor, APPLICATIONS, application, values)
+    return updated
 
 
 def delete_application(actor: Actor, application: Application) -> None:
-    """Remove an application; its links to schools, processing activities and agreements go
-    with it, and the audit entry keeps which they were."""
-    require_change(actor, application.organisation)
-    before = {
-        **application_snapshot(application, _school_ids(application)),
-        "processing_activities": sorted(
-            application.processing_activities.values_list("pk", flat=True)
-        ),
-        "agreements": sorted(application.agreements.values_list("pk", flat=True)),
-    }
-    change = change_for(AuditAction.DELETE, application, before, None)
-    with transaction.atomic():
-        application.delete()
-        record_change(actor, change)
+    """Remove an application. Its links to schools, processing activities, agreements and
+    DPIAs go with it and its DPIA pre-scans are deleted; the audit entries keep all of it."""
+    _delete(actor, APPLICATIONS, application)
 
 
 @dataclass(frozen=True)
@@ -385,8 +532,8 @@ def import_applications(
     written in one transaction with one audit entry each. Rows match existing applications by
     organisation and name (case-insensitive), so running the same file again changes nothing.
     """
+    # Imported here: the importer uses this module's checks, so it cannot be imported above.
     from schildwacht.registers.importers import plan_application_import
-    from schildwacht.registers.reading import whole_file
 
     require_change(actor, organisation)
     reach = Organisation.objects.filter(path__startswith=organisation.path)
@@ -453,81 +600,25 @@ def _write_school_links(links: list[tuple[int, list[int]]]) -> None:
 
 # Processing activities ------------------------------------------------------------------------
 
+ACTIVITIES = _Register(
+    link="applications",
+    backlinks=(("dpias", "processing_activities"),),
+    validate=_validate_activity,
+)
+
 
 def activity_snapshot(activity: ProcessingActivity, applications: Iterable[int]) -> dict[str, Any]:
-    return {**model_snapshot(activity), "applications": sorted(applications)}
-
-
-def _application_ids(activity: ProcessingActivity) -> list[int]:
-    if activity.pk is None:
-        return []
-    return sorted(activity.applications.values_list("pk", flat=True))
-
-
-def _check_linked_applications(
-    organisation: Organisation, values: Iterable[Any], errors: dict[str, list[str]]
-) -> list[int]:
-    ids = sorted({int(_pk(value)) for value in values})
-    found = set(
-        Application.objects.filter(linkable_applications_q(organisation), pk__in=ids).values_list(
-            "pk", flat=True
-        )
-    )
-    if set(ids) - found:
-        errors["applications"] = [
-            _("Kies alleen applicaties van %(organisation)s of het bijbehorende bestuur.")
-            % {"organisation": organisation}
-        ]
-    return ids
-
-
-def _validate_activity(activity: ProcessingActivity, values: dict[str, Any]) -> list[int] | None:
-    errors: dict[str, list[str]] = {}
-    for name in sorted(set(values) - set(ACTIVITY_FIELDS)):
-        errors[name] = [_("Onbekend veld.")]
-        values.pop(name)
-    linked = values.pop("applications", None)
-    for name in ("data_subject_categories", "data_categories", "special_categories"):
-        if name in values:
-            values[name] = _clean_codes(name, values[name], errors)
-    _clean_text_fields(activity, values)
-    _apply(activity, values, errors, exclude=["organisation", "created_by", "updated_by"])
-    if activity.transfers_outside_eea and not activity.transfer_countries:
-        errors.setdefault("transfer_countries", []).append(
-            _("Noem de landen buiten de EER waar de gegevens heen gaan.")
-        )
-    applications = (
-        _check_linked_applications(activity.organisation, linked, errors)
-        if linked is not None
-        else None
-    )
-    _check_name(activity, errors)
-    if errors:
-        raise ValidationError(errors)
-    return applications
+    """The audit values of ``activity`` with the ids of the applications it uses."""
+    return _snapshot(activity, "applications", applications)
 
 
 def create_processing_activity(
     actor: Actor, organisation: Organisation, **values: Any
 ) -> ProcessingActivity:
     """Add a processing activity (AVG art. 30) to the register of ``organisation``."""
-    require_change(actor, organisation)
-    activity = ProcessingActivity(
-        organisation=organisation, created_by=_user(actor), updated_by=_user(actor)
+    activity: ProcessingActivity = _create(
+        actor, ACTIVITIES, ProcessingActivity(organisation=organisation), values
     )
-    applications = _validate_activity(activity, dict(values)) or []
-    try:
-        with transaction.atomic():
-            activity.save()
-            activity.applications.set(applications)
-            record_change(
-                actor,
-                change_for(
-                    AuditAction.CREATE, activity, None, activity_snapshot(activity, applications)
-                ),
-            )
-    except IntegrityError as error:
-        raise _name_taken(error) from error
     return activity
 
 
@@ -535,37 +626,11 @@ def update_processing_activity(
     actor: Actor, activity: ProcessingActivity, **values: Any
 ) -> ProcessingActivity:
     """Change the given fields of a processing activity; its organisation stays."""
-    require_change(actor, activity.organisation)
-    old_links = _application_ids(activity)
-    before = activity_snapshot(activity, old_links)
-    try:
-        applications = _validate_activity(activity, dict(values))
-    except ValidationError:
-        activity.refresh_from_db()
-        raise
-    activity.updated_by = _user(actor)
-    after = activity_snapshot(activity, old_links if applications is None else applications)
-    change = change_for(AuditAction.UPDATE, activity, before, after)
-    if not change.changes:
-        return activity
-    try:
-        with transaction.atomic():
-            activity.save()
-            if applications is not None and applications != old_links:
-                activity.applications.set(applications)
-            record_change(actor, change)
-    except IntegrityError as error:
-        activity.refresh_from_db()
-        raise _name_taken(error) from error
-    return activity
+    updated: ProcessingActivity = _update(actor, ACTIVITIES, activity, values)
+    return updated
 
 
 def delete_processing_activity(actor: Actor, activity: ProcessingActivity) -> None:
-    """Remove a processing activity (its links to applications go with it)."""
-    require_change(actor, activity.organisation)
-    change = change_for(
-        AuditAction.DELETE, activity, activity_snapshot(activity, _application_ids(activity)), None
-    )
-    with transaction.atomic():
-        activity.delete()
-        record_change(actor, change)
+    """Remove a processing activity. Its links to applications and DPIAs go with it and its
+    DPIA pre-scans are deleted; the audit entries keep all of it."""
+    _delete(actor, ACTIVITIES, activity)

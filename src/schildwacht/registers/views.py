@@ -5,21 +5,24 @@ refused change inside the user's reach is a 403 page with the reason, everything
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Model, Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from schildwacht.audit.services import Actor
 from schildwacht.dpia.queries import dpias_covering, latest_prescan_for_application
-from schildwacht.frameworks.importers import ImportProblem, ImportRejected
 from schildwacht.lib.htmx import is_htmx
+from schildwacht.lib.tabular import MAX_IMPORT_BYTES, ImportProblem, ImportRejected
 from schildwacht.organisations.context import active_organisation_for
 from schildwacht.organisations.models import Organisation, OrganisationKind
 from schildwacht.organisations.scoping import organisation_ids
@@ -32,7 +35,7 @@ from schildwacht.registers.exports import (
     import_template_xlsx,
 )
 from schildwacht.registers.forms import ApplicationFilterForm, ApplicationForm, ImportForm
-from schildwacht.registers.models import Application, Hosting
+from schildwacht.registers.models import Application, Hosting, ProcessingActivity
 from schildwacht.registers.queries import (
     ApplicationFilter,
     activities_using,
@@ -46,7 +49,6 @@ from schildwacht.registers.queries import (
     readable_schools,
     school_ids,
 )
-from schildwacht.registers.reading import MAX_IMPORT_BYTES
 from schildwacht.suppliers.queries import available_suppliers, board_of
 
 PAGE_SIZE = 25
@@ -54,6 +56,54 @@ PAGE_SIZE = 25
 
 def refused(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "registers/refused.html", {"message": message}, status=403)
+
+
+def refusal(request: HttpRequest, organisation: Organisation) -> HttpResponse | None:
+    """The 403 page with the reason when the user may not change ``organisation``'s registers."""
+    try:
+        services.require_change(Actor.for_user(request.user), organisation)
+    except services.RegisterRefused as error:
+        return refused(request, error.message)
+    return None
+
+
+def add_target(
+    request: HttpRequest, organisation: Organisation
+) -> tuple[list[Organisation], Organisation | None]:
+    """The organisations under ``organisation`` whose registers the user may add to, and the
+    one chosen: the one posted, else the active one, else the first (None: there are none)."""
+    organisations = list(changeable_organisations(request.user, organisation))
+    if not organisations:
+        return [], None
+    chosen = next((o for o in organisations if o.pk == organisation.pk), organisations[0])
+    if request.method == "POST":
+        value = request.POST.get("organisation", "")
+        chosen = next((o for o in organisations if str(o.pk) == value), chosen)
+    return organisations, chosen
+
+
+def submit(
+    request: HttpRequest,
+    form: Any,
+    write: Callable[[], Model],
+    done: str,
+    detail: str,
+) -> HttpResponse | None:
+    """Save a valid POSTed form through ``write`` (a service call) and go to the ``detail``
+    page of what it saved. None: show the form again, with the service's reasons on the
+    fields they name; a refusal is the 403 page."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        entry = write()
+    except services.RegisterRefused as error:
+        return refused(request, error.message)
+    except ValidationError as error:
+        for name, reasons in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, reasons)
+        return None
+    messages.success(request, done)
+    return redirect(detail, entry.pk)
 
 
 def active_register(request: HttpRequest) -> Organisation:
@@ -94,12 +144,33 @@ def _filtered(
     return form, filter_applications(applications, selection)
 
 
+def confirm_delete(
+    request: HttpRequest,
+    entry: Application | ProcessingActivity,
+    delete: Callable[[Actor, Any], None],
+    done: str,
+    listing: str,
+    template: str,
+) -> HttpResponse:
+    """The delete page of a register entry: a question on GET, the delete on POST; the 403
+    page with the reason for a reader who may not change it."""
+    if (refusing := refusal(request, entry.organisation)) is not None:
+        return refusing
+    if request.method == "POST":
+        delete(Actor.for_user(request.user), entry)
+        messages.success(request, done)
+        return redirect(listing)
+    return render(request, template, {"entry": entry})
+
+
 @login_required
+@require_safe
 def index(request: HttpRequest) -> HttpResponse:
     return redirect("registers:applications")
 
 
 @login_required
+@require_safe
 def application_list(request: HttpRequest) -> HttpResponse:
     """Applications of the active organisation and (for a board) its schools."""
     organisation = active_register(request)
@@ -123,6 +194,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def application_export(request: HttpRequest) -> HttpResponse:
     """The whole register of the active organisation (with the list's filters) as XLSX."""
     organisation = active_register(request)
@@ -141,6 +213,7 @@ def application_export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = application_for_user(request.user, pk)
     schools = list(application.schools.order_by("name"))
@@ -170,65 +243,53 @@ def _schools_of(organisation: Organisation) -> QuerySet[Organisation] | None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def application_create(request: HttpRequest) -> HttpResponse:
-    organisation = active_register(request)
-    organisations = list(changeable_organisations(request.user, organisation))
-    if not organisations:
+    organisations, chosen = add_target(request, active_register(request))
+    if chosen is None:
         return refused(request, _("U mag voor deze organisatie geen applicaties toevoegen."))
-    chosen = next((o for o in organisations if o.pk == organisation.pk), organisations[0])
-    if request.method == "POST":
-        value = request.POST.get("organisation", "")
-        chosen = next((o for o in organisations if str(o.pk) == value), chosen)
     board = board_of(chosen)
     form = ApplicationForm(
         request.POST or None,
         organisations=Organisation.objects.filter(pk__in=[o.pk for o in organisations]),
         suppliers=available_suppliers(chosen).order_by("name"),
-        schools=_schools_of(board) if board.pk in {o.pk for o in organisations} else None,
+        schools=_schools_of(board) if board in organisations else None,
         initial={"organisation": chosen, "personal_data": True, "hosting": Hosting.UNKNOWN},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            application = services.create_application(
-                Actor.for_user(request.user), form.cleaned_data["organisation"], **form.values()
-            )
-        except services.RegisterRefused as error:
-            return refused(request, error.message)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("De applicatie is toegevoegd."))
-            return redirect("registers:application_detail", application.pk)
-    return render(request, "registers/application_form.html", {"form": form, "application": None})
+    done = submit(
+        request,
+        form,
+        lambda: services.create_application(
+            Actor.for_user(request.user), form.cleaned_data["organisation"], **form.values()
+        ),
+        _("De applicatie is toegevoegd."),
+        "registers:application_detail",
+    )
+    return done or render(
+        request, "registers/application_form.html", {"form": form, "application": None}
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
     application = application_for_user(request.user, pk)
-    actor = Actor.for_user(request.user)
-    if not services.may(actor, application.organisation):
-        return refused(
-            request,
-            _("U mag de applicaties van %(name)s niet wijzigen.")
-            % {"name": application.organisation},
-        )
+    if (refusing := refusal(request, application.organisation)) is not None:
+        return refusing
     form = ApplicationForm(
         request.POST or None,
         suppliers=available_suppliers(application.organisation).order_by("name"),
         schools=_schools_of(application.organisation),
         initial=ApplicationForm.initial_for(application, school_ids(application)),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_application(actor, application, **form.values())
-        except services.RegisterRefused as error:
-            return refused(request, error.message)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("De applicatie is opgeslagen."))
-            return redirect("registers:application_detail", application.pk)
-    return render(
+    done = submit(
+        request,
+        form,
+        lambda: services.update_application(
+            Actor.for_user(request.user), application, **form.values()
+        ),
+        _("De applicatie is opgeslagen."),
+        "registers:application_detail",
+    )
+    return done or render(
         request, "registers/application_form.html", {"form": form, "application": application}
     )
 
@@ -236,19 +297,14 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def application_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    application = application_for_user(request.user, pk)
-    actor = Actor.for_user(request.user)
-    if not services.may(actor, application.organisation):
-        return refused(
-            request,
-            _("U mag de applicaties van %(name)s niet wijzigen.")
-            % {"name": application.organisation},
-        )
-    if request.method == "POST":
-        services.delete_application(actor, application)
-        messages.success(request, _("De applicatie is verwijderd."))
-        return redirect("registers:applications")
-    return render(request, "registers/application_delete.html", {"application": application})
+    return confirm_delete(
+        request,
+        application_for_user(request.user, pk),
+        services.delete_application,
+        _("De applicatie is verwijderd."),
+        "registers:applications",
+        "registers/application_delete.html",
+    )
 
 
 @login_required
@@ -304,6 +360,7 @@ def application_import(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def import_template(request: HttpRequest, fmt: str) -> HttpResponse:
     """The import template: XLSX (with explanation) or CSV."""
     organisation = active_register(request)

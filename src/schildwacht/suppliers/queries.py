@@ -13,14 +13,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from schildwacht.lib.coverage import Coverage
 from schildwacht.organisations.models import Membership, Organisation, OrganisationKind
 from schildwacht.organisations.roles import Role
-from schildwacht.organisations.scoping import organisation_ids, sector_ids
+from schildwacht.organisations.scoping import organisation_ids
 from schildwacht.registers.models import Application
 from schildwacht.suppliers.checklist import ChecklistItem, checklist
 from schildwacht.suppliers.models import (
@@ -63,11 +63,6 @@ def available_suppliers(organisation: Organisation) -> QuerySet[Supplier]:
     return Supplier.objects.filter(organisation_id__in=[board.pk, board.parent_id or 0])
 
 
-def is_curator(user: Any) -> bool:
-    """Whether ``user`` keeps a sector's shared supplier catalogue."""
-    return bool(sector_ids(user, "manage", "catalogues"))
-
-
 def privacy_organisation(user: Any, org_id: int, action: str = "view") -> Organisation:
     """Organisation ``org_id`` if the user may ``action`` its privacy items, else Http404."""
     if org_id not in organisation_ids(user, action, SCOPE_AREA):
@@ -84,10 +79,6 @@ class SupplierFilter:
 
     search: str = ""
     convenant_status: str = ""
-
-
-def central_review_q() -> Q:
-    return Q(central_reviews__completed_at__isnull=False)
 
 
 def suppliers_for_user(user: Any, selection: SupplierFilter | None = None) -> QuerySet[Supplier]:
@@ -132,12 +123,13 @@ def is_shared(supplier: Supplier) -> bool:
     return supplier.organisation.kind == OrganisationKind.SECTOR
 
 
-def latest_central_review(supplier: Supplier, *, completed: bool = True) -> Review | None:
-    """The newest central review of the supplier's standard agreement (completed ones only)."""
-    reviews = Review.objects.filter(supplier=supplier)
-    if completed:
-        reviews = reviews.filter(completed_at__isnull=False)
-    return reviews.order_by("-completed_at", "-created_at", "-pk").first()
+def latest_central_review(supplier: Supplier) -> Review | None:
+    """The newest completed central review of the supplier's standard agreement."""
+    return (
+        Review.objects.filter(supplier=supplier, completed_at__isnull=False)
+        .order_by("-completed_at", "-pk")
+        .first()
+    )
 
 
 def detail_for(user: Any, supplier: Supplier, board: Organisation) -> SupplierDetail | None:
@@ -181,10 +173,13 @@ def supplier_page(user: Any, supplier: Supplier, active: Organisation | None) ->
         if board is not None
         else []
     )
+    # The curator's open draft first (boards never read drafts), else the newest completed
+    # review: the one a board review builds on. NULLs sort differently per database, hence
+    # the explicit ``nulls_first``.
     central = (
         Review.objects.for_user(user)
         .filter(supplier=supplier)
-        .order_by("completed_at", "-created_at", "-pk")  # an open draft first (curator only)
+        .order_by(F("completed_at").desc(nulls_first=True), "-pk")
         .first()
     )
     return SupplierPage(board, detail, agreements, central)
@@ -193,11 +188,9 @@ def supplier_page(user: Any, supplier: Supplier, active: Organisation | None) ->
 # Agreements ----------------------------------------------------------------------------------
 
 
-def valid_q(day: dt.date, prefix: str = "") -> Q:
+def valid_q(day: dt.date) -> Q:
     """Agreements valid on ``day``: signed, and not yet past their expiry date."""
-    return Q(**{f"{prefix}status": AgreementStatus.SIGNED}) & (
-        Q(**{f"{prefix}expires_on__isnull": True}) | Q(**{f"{prefix}expires_on__gte": day})
-    )
+    return Q(status=AgreementStatus.SIGNED) & (Q(expires_on__isnull=True) | Q(expires_on__gte=day))
 
 
 def expiring_q(day: dt.date) -> Q:

@@ -29,13 +29,10 @@ from schildwacht.organisations.scoping import sector_ids
 from schildwacht.suppliers.checklist import checklist_codes, checklist_item
 from schildwacht.suppliers.models import Agreement, Review, ReviewItem, Supplier, Verdict
 from schildwacht.suppliers.queries import latest_central_review, review_rows
-from schildwacht.suppliers.services import SupplierRefused, may_change
+from schildwacht.suppliers.services import SupplierRefused, may_change, user_of
 
 MAX_NOTE = 4000
-
-
-def _user(actor: Actor) -> Any:
-    return actor.user if actor.user is not None and actor.user.is_authenticated else None
+MAX_CONCLUSION = 10000
 
 
 def may_change_review(actor: Actor, review: Review) -> bool:
@@ -57,8 +54,26 @@ def _require_open(review: Review) -> None:
         raise SupplierRefused(_("Deze beoordeling is afgerond. Heropen haar om iets te wijzigen."))
 
 
-def _create(actor: Actor, review: Review) -> Review:
+def _save(actor: Actor, review: Review, before: dict[str, Any]) -> Review:
+    """Save the review's changed fields with their audit entry (nothing when nothing changed)."""
+    change = change_for(AuditAction.UPDATE, review, before, model_snapshot(review))
+    if change.changes:
+        review.updated_by = user_of(actor)
+        with transaction.atomic():
+            review.save()
+            record_change(actor, change)
+    return review
+
+
+def _open_or_create(actor: Actor, review: Review, subject: Supplier | Agreement) -> Review:
+    """The subject's review still open, else ``review`` saved with an empty item per checklist
+    code. The subject's row is locked first, so two clicks at once never start two reviews."""
+    field = "supplier" if isinstance(subject, Supplier) else "agreement"
     with transaction.atomic():
+        list(type(subject).objects.select_for_update().filter(pk=subject.pk).values_list("pk"))
+        open_review = Review.objects.filter(completed_at__isnull=True, **{field: subject}).first()
+        if open_review is not None:
+            return open_review
         review.save()
         ReviewItem.objects.bulk_create(
             ReviewItem(review=review, item=code) for code in checklist_codes()
@@ -84,16 +99,13 @@ def start_central_review(actor: Actor, supplier: Supplier) -> Review:
         actor.user, "manage", "catalogues"
     ):
         raise SupplierRefused(_("Alleen de sectorbeheerder beoordeelt standaardovereenkomsten."))
-    open_review = Review.objects.filter(supplier=supplier, completed_at__isnull=True).first()
-    if open_review is not None:
-        return open_review
     review = Review(
         organisation=supplier.organisation,
         supplier=supplier,
-        created_by=_user(actor),
-        updated_by=_user(actor),
+        created_by=user_of(actor),
+        updated_by=user_of(actor),
     )
-    return _create(actor, review)
+    return _open_or_create(actor, review, supplier)
 
 
 def start_review(actor: Actor, agreement: Agreement) -> Review:
@@ -104,18 +116,15 @@ def start_review(actor: Actor, agreement: Agreement) -> Review:
     """
     if not may_change(actor, agreement.organisation):
         raise SupplierRefused(_("U mag deze verwerkersovereenkomst niet beoordelen."))
-    open_review = Review.objects.filter(agreement=agreement, completed_at__isnull=True).first()
-    if open_review is not None:
-        return open_review
     base = latest_central_review(agreement.supplier)
     review = Review(
         organisation=agreement.organisation,
         agreement=agreement,
         base=base,
-        created_by=_user(actor),
-        updated_by=_user(actor),
+        created_by=user_of(actor),
+        updated_by=user_of(actor),
     )
-    return _create(actor, review)
+    return _open_or_create(actor, review, agreement)
 
 
 def update_review_item(
@@ -148,7 +157,7 @@ def update_review_item(
     after = {f"{code}.verdict": item.verdict, f"{code}.note": item.note}
     change = change_for(AuditAction.UPDATE, review, before, after)
     if change.changes:
-        review.updated_by = _user(actor)
+        review.updated_by = user_of(actor)
         with transaction.atomic():
             item.save()
             review.save(update_fields=["updated_by", "updated_at"])
@@ -156,19 +165,27 @@ def update_review_item(
     return item
 
 
+def _clean_conclusion(conclusion: str | None) -> str:
+    text = (conclusion or "").strip()
+    if len(text) > MAX_CONCLUSION:
+        raise ValidationError(
+            {
+                "conclusion": [
+                    _("De conclusie is te lang (hoogstens %(max)s tekens).")
+                    % {"max": MAX_CONCLUSION}
+                ]
+            }
+        )
+    return text
+
+
 def save_conclusion(actor: Actor, review: Review, conclusion: str) -> Review:
     """Save the conclusion of an open review."""
     _require(actor, review)
     _require_open(review)
     before = model_snapshot(review)
-    review.conclusion = (conclusion or "").strip()
-    review.updated_by = _user(actor)
-    change = change_for(AuditAction.UPDATE, review, before, model_snapshot(review))
-    if change.changes:
-        with transaction.atomic():
-            review.save()
-            record_change(actor, change)
-    return review
+    review.conclusion = _clean_conclusion(conclusion)
+    return _save(actor, review, before)
 
 
 def complete_review(actor: Actor, review: Review, conclusion: str | None = None) -> Review:
@@ -177,7 +194,7 @@ def complete_review(actor: Actor, review: Review, conclusion: str | None = None)
     _require_open(review)
     before = model_snapshot(review)
     if conclusion is not None:
-        review.conclusion = conclusion.strip()
+        review.conclusion = _clean_conclusion(conclusion)
     errors: dict[str, list[str]] = {}
     open_items = [row.item for row in review_rows(review) if not row.verdict]
     if open_items:
@@ -190,11 +207,7 @@ def complete_review(actor: Actor, review: Review, conclusion: str | None = None)
     if errors:
         raise ValidationError(errors)
     review.completed_at = timezone.now()
-    review.updated_by = _user(actor)
-    with transaction.atomic():
-        review.save()
-        record_change(actor, change_for(AuditAction.UPDATE, review, before, model_snapshot(review)))
-    return review
+    return _save(actor, review, before)
 
 
 def reopen_review(actor: Actor, review: Review) -> Review:
@@ -211,8 +224,4 @@ def reopen_review(actor: Actor, review: Review) -> Review:
         )
     before = model_snapshot(review)
     review.completed_at = None
-    review.updated_by = _user(actor)
-    with transaction.atomic():
-        review.save()
-        record_change(actor, change_for(AuditAction.UPDATE, review, before, model_snapshot(review)))
-    return review
+    return _save(actor, review, before)

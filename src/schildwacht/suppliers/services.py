@@ -24,10 +24,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from schildwacht.assessments.uploads import check_upload
+from schildwacht.assessments.uploads import CheckedFile, check_upload
 from schildwacht.audit.models import AuditAction
 from schildwacht.audit.services import Actor, Change, change_for, record_change, record_changes
 from schildwacht.audit.services import snapshot as model_snapshot
+from schildwacht.dpia.models import Dpia
 from schildwacht.operations.notifications import notify
 from schildwacht.organisations.models import Organisation, OrganisationKind
 from schildwacht.organisations.scoping import organisation_ids, sector_ids
@@ -90,7 +91,8 @@ class SupplierRefused(PermissionDenied):
         return self.message
 
 
-def _user(actor: Actor) -> Any:
+def user_of(actor: Actor) -> Any:
+    """The user to record as ``created_by``/``updated_by`` (None for a system actor)."""
     return actor.user if actor.user is not None and actor.user.is_authenticated else None
 
 
@@ -196,7 +198,9 @@ def _validate_supplier(supplier: Supplier, values: dict[str, Any]) -> None:
 def create_supplier(actor: Actor, organisation: Organisation, **values: Any) -> Supplier:
     """Add a supplier to the sector catalogue (curator) or to a board's own list."""
     _require_catalogue(actor, organisation)
-    supplier = Supplier(organisation=organisation, created_by=_user(actor), updated_by=_user(actor))
+    supplier = Supplier(
+        organisation=organisation, created_by=user_of(actor), updated_by=user_of(actor)
+    )
     values.setdefault("convenant_status", ConvenantStatus.NONE)
     _validate_supplier(supplier, dict(values))
     with transaction.atomic():
@@ -212,7 +216,7 @@ def update_supplier(actor: Actor, supplier: Supplier, **values: Any) -> Supplier
     _require_catalogue(actor, supplier.organisation)
     before = model_snapshot(supplier)
     _validate_supplier(supplier, dict(values))
-    supplier.updated_by = _user(actor)
+    supplier.updated_by = user_of(actor)
     change = change_for(AuditAction.UPDATE, supplier, before, model_snapshot(supplier))
     if change.changes:
         with transaction.atomic():
@@ -221,35 +225,58 @@ def update_supplier(actor: Actor, supplier: Supplier, **values: Any) -> Supplier
     return supplier
 
 
-def delete_supplier(actor: Actor, supplier: Supplier) -> None:
-    """Remove a supplier no agreement or application points at.
+def review_snapshot(review: Review) -> dict[str, Any]:
+    """The review's fields with every item's verdict and note, as its audit entries name them
+    (``<code>.verdict``, ``<code>.note``): deleting a review keeps what it said in the trail."""
+    values = model_snapshot(review)
+    for item in review.items.all():
+        values[f"{item.item}.verdict"] = item.verdict
+        values[f"{item.item}.note"] = item.note
+    return values
 
-    Boards' own data at the supplier and its central reviews go with it, each audited. Which
-    boards use the supplier is not told: the curator sees no board data.
+
+def _deleted_reviews(reviews: Iterable[Review]) -> list[Change]:
+    return [change_for(AuditAction.DELETE, r, review_snapshot(r), None) for r in reviews]
+
+
+def delete_supplier(actor: Actor, supplier: Supplier) -> None:
+    """Remove a supplier that no board uses: no agreement, application, board data or board
+    review built on its central review points at it.
+
+    Its own board's data at the supplier and its central reviews go with it, each audited. A
+    board's data is never removed by another organisation (the curator deleting a shared
+    supplier), and which boards use the supplier is not told: the curator sees no board data.
     """
     _require_catalogue(actor, supplier.organisation)
     in_use = (
         Agreement.objects.filter(supplier=supplier).exists()
         or Application.objects.filter(supplier=supplier).exists()
+        or Dpia.objects.filter(supplier=supplier).exists()
+        or SupplierDetail.objects.filter(supplier=supplier)
+        .exclude(organisation=supplier.organisation)
+        .exists()
+        or Review.objects.filter(base__supplier=supplier).exists()
     )
     if in_use:
         raise ValidationError(
             {
                 "__all__": [
                     _(
-                        "Deze leverancier is nog gekoppeld aan verwerkersovereenkomsten of "
-                        "applicaties en kan niet worden verwijderd."
+                        "Deze leverancier is nog in gebruik bij besturen (verwerkersovereenkomsten, "
+                        "applicaties, eigen gegevens of beoordelingen) en kan niet worden "
+                        "verwijderd."
                     )
                 ]
             }
         )
-    changes = [
-        change_for(AuditAction.DELETE, item, model_snapshot(item), None)
-        for item in [
-            *SupplierDetail.objects.filter(supplier=supplier).select_related("organisation"),
-            *Review.objects.filter(supplier=supplier).select_related("organisation"),
-        ]
-    ]
+    details = SupplierDetail.objects.filter(supplier=supplier).select_related("organisation")
+    reviews = (
+        Review.objects.filter(supplier=supplier)
+        .select_related("organisation")
+        .prefetch_related("items")
+    )
+    changes = [change_for(AuditAction.DELETE, d, model_snapshot(d), None) for d in details]
+    changes += _deleted_reviews(reviews)
     changes.append(change_for(AuditAction.DELETE, supplier, model_snapshot(supplier), None))
     with transaction.atomic():
         supplier.delete()
@@ -270,7 +297,7 @@ def save_supplier_detail(
     detail = SupplierDetail.objects.filter(supplier=supplier, organisation=board).first()
     created = detail is None
     if detail is None:
-        detail = SupplierDetail(supplier=supplier, organisation=board, created_by=_user(actor))
+        detail = SupplierDetail(supplier=supplier, organisation=board, created_by=user_of(actor))
     before = None if created else model_snapshot(detail)
     for name, value in values.items():
         setattr(detail, name, value.strip() if isinstance(value, str) else value)
@@ -278,7 +305,7 @@ def save_supplier_detail(
     _full_clean(detail, errors, ["supplier", "organisation", "created_by", "updated_by"])
     if errors:
         raise ValidationError(errors)
-    detail.updated_by = _user(actor)
+    detail.updated_by = user_of(actor)
     action = AuditAction.CREATE if created else AuditAction.UPDATE
     change = change_for(action, detail, before, model_snapshot(detail))
     if created or change.changes:
@@ -307,6 +334,19 @@ def _clean_supplier(agreement: Agreement, value: Any, errors: dict[str, list[str
     if supplier is None:
         errors["supplier"] = [
             _("Kies een leverancier uit de catalogus van de sector of van het eigen bestuur.")
+        ]
+    elif (
+        agreement.pk is not None
+        and supplier.pk != agreement.supplier_id
+        and Review.objects.filter(agreement=agreement, base__isnull=False).exists()
+    ):
+        # The review's inherited verdicts are the old supplier's standard agreement's.
+        errors["supplier"] = [
+            _(
+                "De beoordeling van deze overeenkomst bouwt voort op de centrale beoordeling "
+                "van de huidige leverancier. Leg voor een andere leverancier een nieuwe "
+                "overeenkomst vast."
+            )
         ]
     else:
         agreement.supplier = supplier
@@ -346,7 +386,7 @@ def _check_dates_and_term(agreement: Agreement, errors: dict[str, list[str]]) ->
         and agreement.expires_on <= agreement.signed_on
     ):
         errors.setdefault("expires_on", []).append(
-            _("De einddatum ligt na de datum van ondertekening.")
+            _("De einddatum moet na de datum van ondertekening liggen.")
         )
     hours = agreement.breach_notification_hours
     if hours is not None and not 1 <= hours <= MAX_BREACH_HOURS:
@@ -356,10 +396,26 @@ def _check_dates_and_term(agreement: Agreement, errors: dict[str, list[str]]) ->
         )
 
 
-def _validate_agreement(agreement: Agreement, values: dict[str, Any]) -> list[int] | None:
-    """Apply and check ``values``; the cleaned application ids (None: not given)."""
+def _check_document(
+    upload: UploadedFile | None, errors: dict[str, list[str]]
+) -> CheckedFile | None:
+    if upload is None:
+        return None
+    try:
+        return check_upload(upload)
+    except ValidationError as error:
+        errors["document"] = error.message_dict.get("file", error.messages)
+        return None
+
+
+def _validate_agreement(
+    agreement: Agreement, values: dict[str, Any], document: UploadedFile | None = None
+) -> tuple[list[int] | None, CheckedFile | None]:
+    """Apply and check ``values`` and the upload together, so every bad field is named at
+    once; the cleaned application ids (None: not given) and the checked upload."""
     _unknown_fields(values, AGREEMENT_FIELDS)
     errors: dict[str, list[str]] = {}
+    checked = _check_document(document, errors)
     if "supplier" in values:
         _clean_supplier(agreement, values.pop("supplier"), errors)
     elif agreement.supplier_id is None:
@@ -379,17 +435,11 @@ def _validate_agreement(agreement: Agreement, values: dict[str, Any]) -> list[in
     _check_dates_and_term(agreement, errors)
     if errors:
         raise ValidationError(errors)
-    return application_ids
+    return application_ids, checked
 
 
-def _store_document(agreement: Agreement, upload: UploadedFile) -> None:
-    """Check the upload and point the agreement at it, stored once per organisation and digest."""
-    try:
-        checked = check_upload(upload)
-    except ValidationError as error:
-        raise ValidationError(
-            {"document": error.message_dict.get("file", error.messages)}
-        ) from error
+def _store_document(agreement: Agreement, upload: UploadedFile, checked: CheckedFile) -> None:
+    """Point the agreement at the checked upload, stored once per organisation and digest."""
     unchanged = bool(agreement.document) and agreement.sha256 == checked.sha256
     agreement.document_name = (upload.name or "")[:255]
     agreement.content_type = checked.content_type
@@ -434,13 +484,14 @@ def create_agreement(
     """Record an agreement of a board or school, optionally with its document."""
     _require_change(actor, organisation)
     agreement = Agreement(
-        organisation=organisation, created_by=_user(actor), updated_by=_user(actor)
+        organisation=organisation, created_by=user_of(actor), updated_by=user_of(actor)
     )
     values.setdefault("applications", [])
-    application_ids = _validate_agreement(agreement, dict(values)) or []
+    ids, checked = _validate_agreement(agreement, dict(values), document)
+    application_ids = ids or []
     with transaction.atomic():
-        if document is not None:
-            _store_document(agreement, document)
+        if document is not None and checked is not None:
+            _store_document(agreement, document, checked)
         agreement.save()
         agreement.applications.set(application_ids)
         record_change(
@@ -465,13 +516,13 @@ def update_agreement(
     before = _snapshot(agreement, old_ids)
     old_file, storage = agreement.document.name or "", agreement.document.storage
     old_term = (agreement.expires_on, agreement.status)
-    application_ids = _validate_agreement(agreement, dict(values))
+    application_ids, checked = _validate_agreement(agreement, dict(values), document)
     if (agreement.expires_on, agreement.status) != old_term:
         agreement.last_reminded_at = None
-    agreement.updated_by = _user(actor)
+    agreement.updated_by = user_of(actor)
     with transaction.atomic():
-        if document is not None:
-            _store_document(agreement, document)
+        if document is not None and checked is not None:
+            _store_document(agreement, document, checked)
         elif remove_document:
             _clear_document(agreement)
         new_ids = old_ids if application_ids is None else application_ids
@@ -495,10 +546,12 @@ def remove_agreement_document(actor: Actor, agreement: Agreement) -> Agreement:
 def delete_agreement(actor: Actor, agreement: Agreement) -> None:
     """Remove an agreement with its reviews; its document file goes when nothing else uses it."""
     _require_change(actor, agreement.organisation)
-    changes = [
-        change_for(AuditAction.DELETE, review, model_snapshot(review), None)
-        for review in Review.objects.filter(agreement=agreement).select_related("organisation")
-    ]
+    reviews = (
+        Review.objects.filter(agreement=agreement)
+        .select_related("organisation")
+        .prefetch_related("items")
+    )
+    changes = _deleted_reviews(reviews)
     changes.append(
         change_for(
             AuditAction.DELETE, agreement, _snapshot(agreement, _application_ids(agreement)), None

@@ -115,8 +115,16 @@ def write_links(dpia: Dpia, links: dict[str, list[int] | None]) -> None:
         dpia.processing_activities.set(links["processing_activities"] or [])
 
 
+# The largest id a database key holds; a larger number is no id (and SQLite cannot even bind it).
+MAX_ID = 2**63 - 1
+
+
 def ids_of(values: Iterable[Any]) -> set[int]:
-    return {value.pk if isinstance(value, Model) else int(value) for value in values}
+    """The ids of ``values`` (objects or numbers); ValueError for anything that is no id."""
+    ids = {value.pk if isinstance(value, Model) else int(value) for value in values}
+    if any(not 1 <= pk <= MAX_ID for pk in ids):
+        raise ValueError("not an id")
+    return ids
 
 
 def measure_snapshot(measure: DpiaMeasure, risk_ids: Iterable[int] | None = None) -> dict[str, Any]:

@@ -165,10 +165,22 @@ def update_dpia(actor: Actor, dpia: Dpia, **values: Any) -> Dpia:
 
 
 def delete_dpia(actor: Actor, dpia: Dpia) -> None:
-    """Remove a DPIA that is still a concept (decided and published ones are records)."""
+    """Remove a DPIA that is still a concept (decided and published ones are records).
+
+    Once the FG has advised on it, it stays: the advice is the FG's own record (AVG art. 38),
+    which nobody else may write, and so nobody else may remove it with the DPIA either.
+    """
     require(actor, dpia.organisation)
     if dpia.status != DpiaStatus.CONCEPT:
         raise DpiaRefused(_("Alleen een DPIA in concept kan worden verwijderd."))
+    if Advice.objects.filter(dpia=dpia).exists():
+        raise DpiaRefused(
+            _(
+                "De FG heeft over deze DPIA geadviseerd; het advies blijft bewaard en de DPIA "
+                "kan niet meer worden verwijderd. Leg zo nodig het besluit vast om niet door "
+                "te gaan."
+            )
+        )
     changes = [
         *[
             change_for(AuditAction.DELETE, m, measure_snapshot(m), None)
@@ -179,9 +191,6 @@ def delete_dpia(actor: Actor, dpia: Dpia) -> None:
             for r in DpiaRisk.objects.filter(dpia=dpia)
         ],
     ]
-    advice = Advice.objects.filter(dpia=dpia).first()
-    if advice is not None:
-        changes.append(change_for(AuditAction.DELETE, advice, model_snapshot(advice), None))
     changes.append(change_for(AuditAction.DELETE, dpia, dpia_snapshot(dpia), None))
     with transaction.atomic():
         dpia.delete()

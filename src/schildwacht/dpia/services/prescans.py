@@ -12,9 +12,7 @@ from django.utils.translation import gettext as _
 from schildwacht.audit.models import AuditAction
 from schildwacht.audit.services import Actor, change_for, record_change
 from schildwacht.audit.services import snapshot as model_snapshot
-from schildwacht.dpia.models import (
-    PreScan,
-)
+from schildwacht.dpia.models import PreScan
 from schildwacht.dpia.prescan import UnknownCodes, evaluate
 from schildwacht.dpia.services.common import (
     MAX_REASON,

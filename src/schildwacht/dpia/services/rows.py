@@ -82,6 +82,7 @@ def add_risk(actor: Actor, dpia: Dpia, **values: Any) -> DpiaRisk:
 
 
 def update_risk(actor: Actor, risk: DpiaRisk, **values: Any) -> DpiaRisk:
+    """Change a risk of an open DPIA; the art. 36 outcome follows the new scores."""
     dpia = risk.dpia
     require(actor, dpia.organisation)
     require_open(dpia)
@@ -98,14 +99,26 @@ def update_risk(actor: Actor, risk: DpiaRisk, **values: Any) -> DpiaRisk:
 
 
 def delete_risk(actor: Actor, risk: DpiaRisk) -> None:
+    """Remove a risk; the measures against it lose that link (audited as their change)."""
     dpia = risk.dpia
     require(actor, dpia.organisation)
     require_open(dpia)
-    change = change_for(AuditAction.DELETE, risk, model_snapshot(risk), None)
+    changes = [change_for(AuditAction.DELETE, risk, model_snapshot(risk), None)]
+    for measure in DpiaMeasure.objects.filter(risks=risk).prefetch_related("risks"):
+        risk_ids = [r.pk for r in measure.risks.all()]
+        remaining = [pk for pk in risk_ids if pk != risk.pk]
+        changes.append(
+            change_for(
+                AuditAction.UPDATE,
+                measure,
+                measure_snapshot(measure, risk_ids),
+                measure_snapshot(measure, remaining),
+            )
+        )
     with transaction.atomic():
         risk.delete()
         outcome = refresh_outcome(dpia)
-        record_changes(actor, [change, *([outcome] if outcome else [])])
+        record_changes(actor, [*changes, *([outcome] if outcome else [])])
 
 
 def _validate_measure(
@@ -175,6 +188,7 @@ def add_measure(actor: Actor, dpia: Dpia, **values: Any) -> DpiaMeasure:
 
 
 def update_measure(actor: Actor, measure: DpiaMeasure, **values: Any) -> DpiaMeasure:
+    """Change a measure of an open DPIA: its text, its risks or its plan measure."""
     dpia = measure.dpia
     require(actor, dpia.organisation)
     require_open(dpia)

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from schildwacht.audit.services import Actor
 from schildwacht.dpia import services
@@ -109,6 +109,7 @@ def _rights(request: HttpRequest, dpia: Dpia) -> dict[str, bool]:
 
 
 @login_required
+@require_safe
 def dpia_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The DPIA in its four parts, with the FG's advice, the decision and the art. 36 outcome."""
     dpia = dpia_for_user(request.user, pk)
@@ -287,6 +288,7 @@ def dpia_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def dpia_pdf_download(request: HttpRequest, pk: int) -> HttpResponse:
     """The DPIA as a tagged PDF in Dutch: four parts, advice, decision and the art. 36 outcome."""
     dpia = dpia_for_user(request.user, pk)

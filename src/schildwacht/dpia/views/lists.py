@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_safe
 
 from schildwacht.dpia.queries import (
     DpiaState,
@@ -20,6 +21,7 @@ from schildwacht.dpia.views.common import (
 
 
 @login_required
+@require_safe
 def dpia_list(request: HttpRequest) -> HttpResponse:
     """The DPIAs of the active board (with its schools) or school, newest change first."""
     organisation = privacy_organisation(request)
@@ -38,6 +40,7 @@ def dpia_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def application_list(request: HttpRequest) -> HttpResponse:
     """Per application: no pre-scan yet, DPIA not required, required and missing, busy, done."""
     organisation = privacy_organisation(request)
@@ -57,6 +60,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def prescan_list(request: HttpRequest) -> HttpResponse:
     """Every pre-scan of the organisation, newest first (redone pre-scans included)."""
     organisation = privacy_organisation(request)

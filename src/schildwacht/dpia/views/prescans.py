@@ -12,12 +12,12 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from schildwacht.audit.services import Actor
 from schildwacht.dpia import services
 from schildwacht.dpia.forms import PreScanForm, add_service_errors
-from schildwacht.dpia.prescan import Outcome, outcome_reason
+from schildwacht.dpia.prescan import explain
 from schildwacht.dpia.queries import (
     latest_prescan_for_application,
     latest_prescan_for_processing,
@@ -25,7 +25,6 @@ from schildwacht.dpia.queries import (
     prescan_history,
     prescan_subject_for_user,
 )
-from schildwacht.dpia.reference import ap_items_by_code, criteria_by_code
 from schildwacht.dpia.views.common import posted, refused
 from schildwacht.registers.models import Application
 
@@ -85,22 +84,16 @@ def prescan_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def prescan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The outcome with its reason in plain Dutch, the answers and the earlier pre-scans."""
     prescan = prescan_for_user(request.user, pk)
-    ap_items, criteria = ap_items_by_code(), criteria_by_code()
     return render(
         request,
         "dpia/prescan_detail.html",
         {
             "prescan": prescan,
-            "reason": outcome_reason(Outcome(tuple(prescan.ap_items), tuple(prescan.criteria))),
-            "ap_items": [
-                (ap_items[c], prescan.reasons.get(c, "")) for c in prescan.ap_items if c in ap_items
-            ],
-            "criteria": [
-                (criteria[c], prescan.reasons.get(c, "")) for c in prescan.criteria if c in criteria
-            ],
+            "explanation": explain(prescan.ap_items, prescan.criteria, prescan.reasons),
             "history": prescan_history(request.user, prescan),
             "may_change": services.may(Actor.for_user(request.user), prescan.organisation),
         },

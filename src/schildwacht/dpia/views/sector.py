@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from schildwacht.audit.services import Actor
 from schildwacht.dpia import services
@@ -35,6 +35,7 @@ def _curated_sector(request: HttpRequest) -> Organisation | None:
 
 
 @login_required
+@require_safe
 def sector_list(request: HttpRequest) -> HttpResponse:
     """Sector DPIAs: all of them for the curator, the published ones for boards."""
     curator = is_curator(request.user)

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from schildwacht.audit.services import Actor
 from schildwacht.lib.htmx import is_htmx
@@ -59,6 +59,7 @@ def _filtered(request: HttpRequest, organisation: Organisation) -> tuple[Agreeme
 
 
 @login_required
+@require_safe
 def agreement_list(request: HttpRequest) -> HttpResponse:
     """Agreements of the active organisation (and its schools), coverage and what is uncovered."""
     organisation = privacy_organisation(request)
@@ -91,6 +92,7 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def agreement_export(request: HttpRequest) -> HttpResponse:
     """The filtered list as XLSX."""
     organisation = privacy_organisation(request)
@@ -160,6 +162,7 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     agreement = agreement_for_user(request.user, pk)
     day = timezone.localdate()
@@ -237,6 +240,7 @@ def agreement_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def agreement_document(request: HttpRequest, pk: int) -> FileResponse:
     """The stored document, for everyone who reads the agreement."""
     agreement = agreement_for_user(request.user, pk)

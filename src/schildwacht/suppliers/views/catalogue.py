@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from schildwacht.audit.services import Actor
 from schildwacht.lib.htmx import is_htmx
@@ -59,6 +59,7 @@ def _require_catalogue(request: HttpRequest) -> None:
 
 
 @login_required
+@require_safe
 def supplier_list(request: HttpRequest) -> HttpResponse:
     """The sector catalogue and the board's own suppliers; search, filter, pages."""
     _require_catalogue(request)
@@ -117,6 +118,7 @@ def supplier_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def supplier_detail(request: HttpRequest, pk: int) -> HttpResponse:
     supplier = supplier_for_user(request.user, pk)
     actor = Actor.for_user(request.user)

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from schildwacht.audit.services import Actor
 from schildwacht.lib.htmx import is_htmx
@@ -45,9 +45,13 @@ def _back_url(review: Review) -> str:
     return reverse("suppliers:detail", args=[review.supplier_id])
 
 
-@login_required
-def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    review = review_for_user(request.user, pk)
+def _review_page(
+    request: HttpRequest,
+    review: Review,
+    conclusion_form: ConclusionForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The review with a form per item and for the conclusion while the user may edit it."""
     editable = _editable(request, review)
     rows = review_rows(review)
     return render(
@@ -60,10 +64,18 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "editable": editable,
             "may_reopen": review.completed_at is not None
             and review_services.may_change_review(Actor.for_user(request.user), review),
-            "conclusion_form": ConclusionForm(initial={"conclusion": review.conclusion}),
+            "conclusion_form": conclusion_form
+            or ConclusionForm(initial={"conclusion": review.conclusion}),
             "back_url": _back_url(review),
         },
+        status=status,
     )
+
+
+@login_required
+@require_safe
+def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _review_page(request, review_for_user(request.user, pk))
 
 
 def _item_response(
@@ -133,8 +145,8 @@ def review_conclusion(request: HttpRequest, pk: int) -> HttpResponse:
     review = review_for_user(request.user, pk)
     actor = Actor.for_user(request.user)
     form = ConclusionForm(request.POST)
-    if not form.is_valid():  # pragma: no cover - a text field without limits is always valid
-        return redirect("suppliers:review", pk)
+    if not form.is_valid():
+        return _review_page(request, review, form, status=400)
     conclusion = form.cleaned_data["conclusion"]
     try:
         if "afronden" in request.POST:
@@ -148,21 +160,7 @@ def review_conclusion(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         review.refresh_from_db()
         add_errors(form, error)
-        rows = review_rows(review)
-        return render(
-            request,
-            "suppliers/review.html",
-            {
-                "review": review,
-                "rows": [(row, _item_form(review, row)) for row in rows],
-                "counts": verdict_counts(rows),
-                "editable": True,
-                "may_reopen": False,
-                "conclusion_form": form,
-                "back_url": _back_url(review),
-            },
-            status=400,
-        )
+        return _review_page(request, review, form, status=400)
     return redirect("suppliers:review", pk)
 
 

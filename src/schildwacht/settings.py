@@ -109,6 +109,9 @@ INSTALLED_APPS = [
     "schildwacht.suppliers",
     "schildwacht.registers",
     "schildwacht.dpia",
+    "schildwacht.risks",
+    "schildwacht.incidents",
+    "schildwacht.people",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,9 @@ urlpatterns = [
     path("registers/", include("schildwacht.registers.urls")),
     path("leveranciers/", include("schildwacht.suppliers.urls")),
     path("dpia/", include("schildwacht.dpia.urls")),
+    path("risicos/", include("schildwacht.risks.urls")),
+    path("incidenten/", include("schildwacht.incidents.urls")),
+    path("mensen/", include("schildwacht.people.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
 ]

@@ -11,10 +11,13 @@ from schildwacht.api import (
     assessments,
     dpia,
     frameworks,
+    incidents,
     me,
     measures,
     organisations,
+    people,
     registers,
+    risks,
     suppliers,
 )
 from schildwacht.api.auth import BearerTokenAuth, VerifiedSessionAuth
@@ -40,6 +43,9 @@ api.add_router("", measures.router)
 api.add_router("", registers.router)
 api.add_router("", suppliers.router)
 api.add_router("", dpia.router)
+api.add_router("", risks.router)
+api.add_router("", incidents.router)
+api.add_router("", people.router)
 
 
 @api.exception_handler(Http404)

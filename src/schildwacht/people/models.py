@@ -1,0 +1,1 @@
+"""Cyber-crisis exercises, awareness and training, phishing simulations."""

@@ -1,0 +1,1 @@
+"""Risk register, sector risk templates and financial exposure (basismaatregel 3)."""

@@ -320,7 +320,7 @@ def test_progress_and_basismaatregelen_pages(personas: Personas, board_measure: 
     assert "Meerfactorauthenticatie" in page or "9." in page
     # Built modules give their figure (nothing registered yet); the others are announced.
     assert "(0 van 0 applicaties met eigenaar, contact leverancier" in page
-    assert "komt uit module Risicomanagement" in page
+    assert "komt uit module Toegang" in page
     assert page.count("<tr>") == 12
 
 

@@ -49,6 +49,17 @@ def test_period_keys_use_local_time() -> None:
     assert period_key(Period.WEEKLY, _at(2025, 6, 2, 0, 5)) == "2025-W23"  # Monday
 
 
+def test_hours_are_named_in_utc_so_the_repeated_autumn_hour_runs_too() -> None:
+    # 26 October 2025: 02:30 Amsterdam happens twice (00:30 and 01:30 UTC).
+    first = dt.datetime(2025, 10, 26, 0, 30, tzinfo=dt.UTC)
+    second = dt.datetime(2025, 10, 26, 1, 30, tzinfo=dt.UTC)
+    assert period_key(Period.HOURLY, first) == "2025-10-26T00Z"
+    assert period_key(Period.HOURLY, second) == "2025-10-26T01Z"
+    job = PeriodicJob("z", Period.HOURLY, tasks.clear_expired_sessions)
+    assert is_due(job, period_key(Period.HOURLY, first), second)
+    assert not is_due(job, period_key(Period.HOURLY, first), first + dt.timedelta(minutes=20))
+
+
 def test_is_due() -> None:
     daily = PeriodicJob("x", Period.DAILY, tasks.clear_expired_sessions)
     weekly = PeriodicJob("y", Period.WEEKLY, tasks.prune_task_results)

@@ -36,16 +36,19 @@ from schildwacht.demo.schema import (
 from schildwacht.dpia.demo import ensure_demo_dpias
 from schildwacht.frameworks.models import Framework
 from schildwacht.frameworks.services import load_catalogues
+from schildwacht.incidents.demo import load_demo_incidents
 from schildwacht.organisations.models import Organisation, OrganisationKind
 from schildwacht.organisations.services import (
     add_membership,
     create_organisation,
     update_organisation,
 )
+from schildwacht.people.demo import load_demo_people
 from schildwacht.planning.models import Measure, MeasureStatus
 from schildwacht.planning.services import change_measure_status, create_measure
 from schildwacht.registers.demo import load_demo_registers
 from schildwacht.registers.models import Application
+from schildwacht.risks.demo import load_demo_risks
 from schildwacht.suppliers.demo import load_demo_agreements, load_demo_catalogue
 
 DEMO_ACTOR = Actor.system("demo")
@@ -253,6 +256,10 @@ def _load_landscapes(data: DemoData, organisations: dict[str, Organisation]) -> 
         board = organisations[board_data.key]
         load_demo_registers(DEMO_ACTOR, board, landscape.level)
         load_demo_agreements(DEMO_ACTOR, board, landscape.level)
+        load_demo_risks(DEMO_ACTOR, board)
+        load_demo_people(DEMO_ACTOR, board)
+        # After the registers and agreements: the processor's breach carries its agreed term.
+        load_demo_incidents(DEMO_ACTOR, board)
         applications = Application.objects.filter(organisation=board)
         ensure_demo_dpias(
             DEMO_ACTOR,

@@ -123,11 +123,15 @@ ROLE_SECTIONS = (
     SectionSpec(
         "report", "incidents", _("Incident of datalek melden"),
         _(
-            "Meld hier straks een beveiligingsincident of datalek; de 72-uurstermijn loopt "
-            "vanaf de ontdekking."
+            "Meld een beveiligingsincident of (vermoedelijk) datalek meteen: voor een datalek "
+            "loopt een termijn van 72 uur."
         ),
+        url_name="incidents:report",
     ),
-    SectionSpec("view", "own", _("Mijn trainingen"), _("Uw bewustwordingstrainingen.")),
+    SectionSpec(
+        "view", "own", _("Mijn trainingen"), _("Uw bewustwordingstrainingen."),
+        url_name="people:my_trainings",
+    ),
     SectionSpec("view", "evidence", _("Bewijsstukken"), _("Bewijs bij metingen en maatregelen.")),
     SectionSpec(
         "view", "sector_aggregates", _("Sectoroverzicht"),
@@ -180,7 +184,7 @@ def start_dashboard(user: object, organisation: Organisation | None) -> Dashboar
         return None
     if organisation.pk not in organisation_ids(user, "view", Assessment.scope_area):
         return None
-    result = dashboard(user, organisation)
+    result = dashboard(user, organisation, modules=False)
     return result if result.has_data else None
 
 

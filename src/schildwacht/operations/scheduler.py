@@ -19,6 +19,7 @@ from typing import Any
 from django.db import DatabaseError, close_old_connections, transaction
 from django.utils import timezone
 
+from schildwacht.incidents import tasks as incident_tasks
 from schildwacht.operations import tasks
 from schildwacht.operations.models import ScheduledJobRun
 from schildwacht.planning import tasks as planning_tasks
@@ -28,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 
 class Period(enum.StrEnum):
+    HOURLY = "hourly"
     DAILY = "daily"
     WEEKLY = "weekly"
 
@@ -48,11 +50,19 @@ JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("prune_task_results", Period.WEEKLY, tasks.prune_task_results),
     PeriodicJob("measure_reminders", Period.DAILY, planning_tasks.send_measure_reminders),
     PeriodicJob("agreement_expiry", Period.DAILY, supplier_tasks.agreement_expiry),
+    # Hourly: the 24- and 48-hour reminders of the 72-hour clock must not wait a day.
+    PeriodicJob("breach_reminders", Period.HOURLY, incident_tasks.breach_reminders),
 )
 
 
 def period_key(period: Period, moment: dt.datetime) -> str:
-    """The name of the period ``moment`` falls in, in local time (Europe/Amsterdam)."""
+    """The name of the period ``moment`` falls in, in local time (Europe/Amsterdam).
+
+    Hours are named in UTC: the autumn clock change repeats a local hour, which would
+    otherwise look like a period already run.
+    """
+    if period is Period.HOURLY:
+        return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%HZ")
     local = timezone.localtime(moment)
     if period is Period.DAILY:
         return local.date().isoformat()

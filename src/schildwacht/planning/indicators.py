@@ -26,6 +26,11 @@ INDICATORS: dict[str, tuple[str, str, Promise]] = {
         "application_completeness",
         _("applicaties met eigenaar, contact leverancier, incidentplan en classificatie"),
     ),
+    "risks.register": (
+        "schildwacht.risks.queries",
+        "risk_register_figure",
+        _("risico's met eigenaar en gekozen behandeling (en een geldige acceptatie)"),
+    ),
     "suppliers.agreement_coverage": (
         "schildwacht.suppliers.queries",
         "agreement_coverage",

@@ -291,8 +291,9 @@ def change_measure_status(actor: Actor, measure: Measure, status: str) -> Measur
 def delete_measure(actor: Actor, measure: Measure) -> None:
     """Remove a measure from the plan (its links go with it).
 
-    A measure that another record relies on (a DPIA's measure) is not deleted: the message says
-    to cancel it ("vervallen") instead, which keeps that record intact.
+    A measure that another record relies on (a DPIA's measure, an exercise's finding, an
+    incident's lesson) is not deleted: the message says to cancel it ("vervallen") instead,
+    which keeps that record intact.
     """
     _require_change(actor, measure.organisation)
     norm_ids, numbers = _links(measure)
@@ -305,8 +306,8 @@ def delete_measure(actor: Actor, measure: Measure) -> None:
         raise ValidationError(
             {
                 "measure": _(
-                    "Deze maatregel hoort bij een DPIA en kan niet worden verwijderd; "
-                    "zet de status op vervallen."
+                    "Een DPIA, oefening of incident verwijst naar deze maatregel, dus hij kan "
+                    "niet worden verwijderd; zet de status op vervallen."
                 )
             }
         ) from error

@@ -22,9 +22,12 @@ from django.utils.translation import gettext_lazy as _
 from schildwacht.assessments.models import Assessment, AssessmentStatus, NormScore
 from schildwacht.assessments.queries import Score, domain_label, domain_scores, overall_scores
 from schildwacht.frameworks.models import Basismaatregel, Domain, Norm
+from schildwacht.incidents.queries import IncidentSummary, incident_summary
 from schildwacht.organisations.models import Organisation, OrganisationKind
 from schildwacht.organisations.scoping import organisation_ids
+from schildwacht.people.queries import AwarenessSummary, awareness_summary
 from schildwacht.planning.queries import PlanSummary, plan_summary
+from schildwacht.risks.queries import RiskSummary, risk_summary
 
 TREND_LENGTH = 8
 
@@ -169,6 +172,9 @@ class Dashboard:
     target_date: date
     today: date
     plan: PlanSummary
+    risks: RiskSummary | None = None
+    incidents: IncidentSummary | None = None
+    awareness: AwarenessSummary | None = None
 
     @property
     def has_data(self) -> bool:
@@ -351,10 +357,12 @@ def _trend(user: Any, organisation: Organisation) -> list[TrendPoint]:
     return [TrendPoint(a, overall[a.pk].average if a.pk in overall else None) for a in latest]
 
 
-def dashboard(user: Any, organisation: Organisation) -> Dashboard:
+def dashboard(user: Any, organisation: Organisation, *, modules: bool = True) -> Dashboard:
     """ "Waar staan we?" for ``organisation``; for a board also one row per school the user reads.
 
-    A school leader sees the board and their own school, never the sibling schools.
+    A school leader sees the board and their own school, never the sibling schools. With
+    ``modules`` the summaries of the other modules (risks, incidents, awareness) come along;
+    the board report and the start page leave them out.
     """
     readable = organisation_ids(user, "view", Assessment.scope_area)
     if organisation.pk not in readable:
@@ -380,7 +388,22 @@ def dashboard(user: Any, organisation: Organisation) -> Dashboard:
         target_date=target_date(),
         today=timezone.localdate(),
         plan=plan_summary(organisation, user),
+        # Each module's part of the page answers for what the reader may see of it.
+        risks=risk_summary(user, organisation) if modules and _reads(user, organisation) else None,
+        incidents=(
+            incident_summary(user, organisation) if modules and _reads(user, organisation) else None
+        ),
+        awareness=(
+            awareness_summary(user, organisation)
+            if modules and _reads(user, organisation)
+            else None
+        ),
     )
+
+
+def _reads(user: Any, organisation: Organisation) -> bool:
+    """Whether ``user`` reads the board-wide items (risks, exercises) of ``organisation``."""
+    return organisation.pk in organisation_ids(user, "view")
 
 
 # Export of one meting ------------------------------------------------------------------------

@@ -47,7 +47,7 @@ def organisation_dashboard(request: HttpRequest, org_id: int) -> HttpResponse:
 def board_report(request: HttpRequest, org_id: int) -> HttpResponse:
     """The board report as a tagged PDF in Dutch, for the annual report."""
     organisation = dashboard_organisation(request.user, org_id)
-    report = board_report_pdf(dashboard(request.user, organisation))
+    report = board_report_pdf(dashboard(request.user, organisation, modules=False))
     return _download(report.content, "application/pdf", report.filename)
 
 

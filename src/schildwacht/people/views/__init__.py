@@ -1,0 +1,1 @@
+"""Pages of the people app: exercises, trainings, phishing, coverage and "Mijn trainingen"."""

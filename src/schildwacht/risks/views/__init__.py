@@ -1,0 +1,1 @@
+"""Pages of the risk register, the heat map and the sector risk templates."""

@@ -14,6 +14,7 @@ from django.utils import timezone
 from schildwacht.audit.services import Actor
 from schildwacht.incidents import services
 from schildwacht.incidents.models import ApNotification, Incident
+from schildwacht.planning.services import create_measure
 from tests.personas import Personas, assert_access
 from tests.test_incidents_services import ago, decide, report
 
@@ -304,3 +305,39 @@ def test_out_of_range_ids_are_404_or_422_never_500(personas: Personas, breach: I
         f"{path}/plan-measures", data=json.dumps({"plan_measure": huge}), content_type=JSON
     )
     assert response.status_code == 422
+
+
+def test_reopen_and_plan_measures_per_persona(personas: Personas, breach: Incident) -> None:
+    incident = report(personas.tree.board_a, personal_data="no", title="DDoS op de website")
+    services.close_incident(SYSTEM, incident, note="Opgelost door de provider.")
+    # A security incident of the board: the FG and staff do not read it; only change:all on
+    # the board reopens it (the first does; the rest are refused or do not reach it).
+    reads = {**READS, "fg_a": 404, "staff_a": 404}
+    assert_access(
+        personas,
+        f"{base(personas.tree.board_a.pk)}/{incident.pk}/reopen",
+        {
+            **reads,
+            "board_member_a": 403,
+            "privacy_officer_a": 403,
+            "school_leader_a": 403,
+            "auditor_a": 403,
+        },
+        method="post",
+        data=json.dumps({"reason": "De aanval is terug."}),
+        content_type=JSON,
+        api=True,
+    )
+    incident.refresh_from_db()
+    assert incident.status == "in_progress" and incident.closed_at is None
+    measure = create_measure(SYSTEM, personas.tree.board_a, title="Filter op de mailserver")
+    assert_access(
+        personas,
+        f"{base(personas.tree.school_a1.pk)}/{breach.pk}/plan-measures",
+        {**CHANGES, "coordinator_a": 201, "privacy_officer_a": 201, "school_leader_a": 201},
+        method="post",
+        data=json.dumps({"plan_measure": measure.pk}),
+        content_type=JSON,
+        api=True,
+    )
+    assert list(breach.plan_measures.values_list("pk", flat=True)) == [measure.pk]

@@ -30,6 +30,7 @@ from schildwacht.lib.tabular import MAX_IMPORT_ROWS as MAX_IMPORT_ROWS
 from schildwacht.lib.tabular import ImportProblem as ImportProblem
 from schildwacht.lib.tabular import ImportRejected as ImportRejected
 from schildwacht.lib.tabular import read_table, shown, whole_file
+from schildwacht.lib.text import has_control_character
 
 # Columns beyond these are never read, so a sheet with a huge width costs nothing.
 MAX_COLUMNS = 50
@@ -40,7 +41,6 @@ LEVEL_KEYS = tuple(f"level_{level}" for level in MATURITY_LEVELS)
 REQUIRED_COLUMNS = ("id", "title", "domain", "description")
 SHEET_NAMES = ("normen", "norms")
 # Control characters other than tab and newlines cannot be stored (PostgreSQL refuses NUL).
-_BAD_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 # Normalised header name -> column key. Headers are lower-cased; spaces and hyphens become "_".
 _ALIASES: dict[str, str] = {
@@ -133,7 +133,7 @@ def _check_row(line: int, cells: dict[str, str]) -> tuple[ImportedNorm | None, l
         problems.append(ImportProblem(line, column_label(key), shown(cells.get(key)), reason))
 
     for key, value in cells.items():
-        if _BAD_CHARACTERS.search(value):
+        if has_control_character(value):
             problem(key, _("De waarde bevat een ongeldig (onzichtbaar) teken."))
     norm_id = cells.get("id", "")
     if not norm_id:

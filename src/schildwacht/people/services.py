@@ -11,7 +11,7 @@ write nothing when anything is wrong.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +41,7 @@ from schildwacht.people.models import (
 )
 from schildwacht.planning import services as planning_services
 from schildwacht.planning.models import Measure
+from schildwacht.risks.services import refuse_control_characters
 
 EXERCISE_FIELDS = ("title", "kind", "held_on", "scenario", "participants", "observations")
 FINDING_FIELDS = ("title", "description", "plan_measure")
@@ -95,6 +96,7 @@ def _unknown_fields(values: dict[str, Any], allowed: Iterable[str]) -> None:
 
 def _apply(instance: Model, values: dict[str, Any], errors: dict[str, list[str]]) -> None:
     """Set the values (text stripped) and collect the model's own field checks."""
+    refuse_control_characters(values, errors)
     for name, value in values.items():
         setattr(instance, name, value.strip() if isinstance(value, str) else value)
     exclude = ["organisation", "exercise", "training", "created_by", "updated_by", "plan_measure"]
@@ -103,6 +105,34 @@ def _apply(instance: Model, values: dict[str, Any], errors: dict[str, list[str]]
     except ValidationError as error:
         for name, messages in error.message_dict.items():
             errors.setdefault(name, []).extend(messages)
+
+
+def _save_new(actor: Actor, instance: Model) -> None:
+    """Write a validated new item with its audit entry."""
+    with transaction.atomic():
+        instance.save()
+        record_change(
+            actor, change_for(AuditAction.CREATE, instance, None, model_snapshot(instance))
+        )
+
+
+def _save_update(
+    actor: Actor, instance: Any, validate: Callable[[dict[str, Any]], None], values: dict[str, Any]
+) -> None:
+    """Validate ``values`` onto ``instance`` and write what changed with its audit entry."""
+    before = model_snapshot(instance)
+    try:
+        validate(dict(values))
+    except ValidationError:
+        # The values were applied to the instance; the caller keeps the stored ones.
+        instance.refresh_from_db()
+        raise
+    instance.updated_by = user_of(actor)
+    change = change_for(AuditAction.UPDATE, instance, before, model_snapshot(instance))
+    if change.changes:
+        with transaction.atomic():
+            instance.save()
+            record_change(actor, change)
 
 
 def _check_organisation(organisation: Organisation) -> None:
@@ -164,30 +194,14 @@ def create_exercise(actor: Actor, organisation: Organisation, **values: Any) -> 
         organisation=organisation, created_by=user_of(actor), updated_by=user_of(actor)
     )
     _validate_exercise(exercise, dict(values))
-    with transaction.atomic():
-        exercise.save()
-        record_change(
-            actor, change_for(AuditAction.CREATE, exercise, None, model_snapshot(exercise))
-        )
+    _save_new(actor, exercise)
     return exercise
 
 
 def update_exercise(actor: Actor, exercise: Exercise, **values: Any) -> Exercise:
     """Change the given fields of ``exercise``; it stays with its organisation."""
     require_change(actor, exercise.organisation)
-    before = model_snapshot(exercise)
-    try:
-        _validate_exercise(exercise, dict(values))
-    except ValidationError:
-        # The values were applied to the instance; the caller keeps the stored ones.
-        exercise.refresh_from_db()
-        raise
-    exercise.updated_by = user_of(actor)
-    change = change_for(AuditAction.UPDATE, exercise, before, model_snapshot(exercise))
-    if change.changes:
-        with transaction.atomic():
-            exercise.save()
-            record_change(actor, change)
+    _save_update(actor, exercise, lambda v: _validate_exercise(exercise, v), values)
     return exercise
 
 
@@ -251,28 +265,14 @@ def add_finding(actor: Actor, exercise: Exercise, **values: Any) -> Finding:
     require_change(actor, exercise.organisation)
     finding = Finding(exercise=exercise, created_by=user_of(actor), updated_by=user_of(actor))
     _validate_finding(actor, finding, dict(values))
-    with transaction.atomic():
-        finding.save()
-        record_change(actor, change_for(AuditAction.CREATE, finding, None, model_snapshot(finding)))
+    _save_new(actor, finding)
     return finding
 
 
 def update_finding(actor: Actor, finding: Finding, **values: Any) -> Finding:
     """Change a finding's text or its plan measure."""
     require_change(actor, finding.exercise.organisation)
-    before = model_snapshot(finding)
-    try:
-        _validate_finding(actor, finding, dict(values))
-    except ValidationError:
-        # The values were applied to the instance; the caller keeps the stored ones.
-        finding.refresh_from_db()
-        raise
-    finding.updated_by = user_of(actor)
-    change = change_for(AuditAction.UPDATE, finding, before, model_snapshot(finding))
-    if change.changes:
-        with transaction.atomic():
-            finding.save()
-            record_change(actor, change)
+    _save_update(actor, finding, lambda v: _validate_finding(actor, finding, v), values)
     return finding
 
 
@@ -345,30 +345,14 @@ def create_training(actor: Actor, organisation: Organisation, **values: Any) -> 
         organisation=organisation, created_by=user_of(actor), updated_by=user_of(actor)
     )
     _validate_training(training, dict(values))
-    with transaction.atomic():
-        training.save()
-        record_change(
-            actor, change_for(AuditAction.CREATE, training, None, model_snapshot(training))
-        )
+    _save_new(actor, training)
     return training
 
 
 def update_training(actor: Actor, training: Training, **values: Any) -> Training:
     """Change the given fields of ``training``; it stays with its organisation."""
     require_change(actor, training.organisation)
-    before = model_snapshot(training)
-    try:
-        _validate_training(training, dict(values))
-    except ValidationError:
-        # The values were applied to the instance; the caller keeps the stored ones.
-        training.refresh_from_db()
-        raise
-    training.updated_by = user_of(actor)
-    change = change_for(AuditAction.UPDATE, training, before, model_snapshot(training))
-    if change.changes:
-        with transaction.atomic():
-            training.save()
-            record_change(actor, change)
+    _save_update(actor, training, lambda v: _validate_training(training, v), values)
     return training
 
 

@@ -29,6 +29,7 @@ from schildwacht.audit.services import Actor, Change, change_for, record_change,
 from schildwacht.audit.services import snapshot as model_snapshot
 from schildwacht.dpia.models import Dpia
 from schildwacht.lib.tabular import whole_file
+from schildwacht.lib.text import has_control_character
 from schildwacht.organisations.models import Organisation, OrganisationKind
 from schildwacht.organisations.scoping import organisation_ids
 from schildwacht.registers.models import Application, ProcessingActivity
@@ -66,7 +67,6 @@ PERSONAL_DETAILS = (
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 # Control characters other than tab and newlines: PostgreSQL refuses NUL outright, and the
 # others cannot be exported to XLSX, so they are refused before anything is stored or looked up.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # The largest id a database key holds; a larger number is no id (SQLite cannot even bind it).
 MAX_ID = 2**63 - 1
 
@@ -130,20 +130,12 @@ def _ids(values: Iterable[Any]) -> list[int] | None:
 # Validation -----------------------------------------------------------------------------------
 
 
-def _has_control_character(value: Any) -> bool:
-    if isinstance(value, str):
-        return CONTROL_CHARACTERS.search(value) is not None
-    if isinstance(value, list | tuple):
-        return any(isinstance(item, str) and CONTROL_CHARACTERS.search(item) for item in value)
-    return False
-
-
 def _refuse_control_characters(values: dict[str, Any], errors: dict[str, list[str]]) -> None:
     """Take out every value holding a control character, with an error naming its field.
 
     Taken out, the value is neither set on the entry nor looked up in the database.
     """
-    for name in [name for name, value in values.items() if _has_control_character(value)]:
+    for name in [name for name, value in values.items() if has_control_character(value)]:
         errors[name] = [_("De waarde bevat een ongeldig (onzichtbaar) teken.")]
         values.pop(name)
 

@@ -28,6 +28,7 @@ from schildwacht.risks.services import (
     RiskRefused,
     create_risk,
     quantize_amounts,
+    refuse_control_characters,
     require,
     user_of,
 )
@@ -67,6 +68,7 @@ def _validate_template(template: RiskTemplate, values: dict[str, Any]) -> None:
     if unknown:
         raise ValidationError({name: [_("Onbekend veld.")] for name in sorted(unknown)})
     errors: dict[str, list[str]] = {}
+    refuse_control_characters(values, errors)
     for name, value in values.items():
         setattr(template, name, value.strip() if isinstance(value, str) else value)
     for name in ("exposure_min", "exposure_max"):

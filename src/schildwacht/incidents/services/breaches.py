@@ -104,16 +104,6 @@ def _clean_answers(values: dict[str, Any], errors: dict[str, list[str]]) -> logi
     return answers
 
 
-ASSESSMENT_FIELDS = {
-    "is_breach",
-    "risk",
-    "high_risk",
-    "unintelligible",
-    "risk_removed",
-    "disproportionate",
-    "factors",
-    "reasoning",
-}
 ANSWER_FIELDS = (
     "is_breach",
     "risk",
@@ -122,6 +112,7 @@ ANSWER_FIELDS = (
     "risk_removed",
     "disproportionate",
 )
+ASSESSMENT_FIELDS = {*ANSWER_FIELDS, "factors", "reasoning"}
 
 
 def _clean_assessment(values: dict[str, Any]) -> tuple[logic.Answers, str, list[str]]:

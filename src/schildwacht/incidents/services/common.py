@@ -7,21 +7,28 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from schildwacht.audit.models import AuditAction
-from schildwacht.audit.services import Actor, Change, change_for
+from schildwacht.audit.services import Actor, Change, change_for, record_changes
 from schildwacht.audit.services import snapshot as model_snapshot
 from schildwacht.incidents.models import Incident, TimelineEntry
+from schildwacht.lib.text import has_control_character
 from schildwacht.organisations.models import Organisation
 from schildwacht.organisations.scoping import organisation_ids
 
 LINK_FIELDS = ("applications", "suppliers", "schools", "plan_measures")
 # A time a little ahead of the server's clock is a clock difference, not a time in the future.
 CLOCK_SKEW = dt.timedelta(minutes=5)
+# No register reaches back this far; and a moment before year 1 in UTC is one the database
+# cannot hold (a 500 instead of an error on the field).
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 MAX_TEXT = 20000
+# Control characters other than tab and newlines: PostgreSQL refuses NUL in text (a 500), and
+# the others are never meant in a report, a letter or a notification to the AP.
 # The largest id a database key holds; a larger number is no id.
 MAX_ID = 2**63 - 1
 
@@ -145,7 +152,7 @@ def clean_ids(
 def check_moment(
     name: str, value: Any, now: dt.datetime, errors: dict[str, list[str]], *, required: bool = False
 ) -> None:
-    """A moment is timezone-aware and not in the future."""
+    """A moment is timezone-aware, not in the future and not before 2000."""
     if value is None:
         if required:
             errors[name] = [_("Vul dit tijdstip in.")]
@@ -156,6 +163,8 @@ def check_moment(
         errors[name] = [_("Geef een tijdstip met tijdzone.")]
     elif value > now + CLOCK_SKEW:
         errors[name] = [_("Dit tijdstip ligt in de toekomst.")]
+    elif value < EARLIEST:
+        errors[name] = [_("Deze datum ligt vóór 2000.")]
 
 
 def check_text(name: str, value: Any, errors: dict[str, list[str]], limit: int = MAX_TEXT) -> Any:
@@ -165,7 +174,9 @@ def check_text(name: str, value: Any, errors: dict[str, list[str]], limit: int =
         errors[name] = [_("Geef tekst.")]
         return value
     value = value.strip()
-    if len(value) > limit:
+    if has_control_character(value):
+        errors[name] = [_("De waarde bevat een ongeldig (onzichtbaar) teken.")]
+    elif len(value) > limit:
         errors[name] = [_("Gebruik hoogstens %(max)s tekens.") % {"max": limit}]
     return value
 
@@ -185,3 +196,24 @@ def timeline_entry(
         author_name=name_of(actor),
     )
     return entry, change_for(AuditAction.CREATE, entry, None, model_snapshot(entry))
+
+
+def save_with_line(
+    actor: Actor,
+    incident: Incident,
+    before: dict[str, Any],
+    text: str,
+    fields: list[str] | None = None,
+) -> None:
+    """Save ``incident`` (changed since the snapshot ``before``) with a timeline line saying
+    what happened, and audit both in one transaction."""
+    with transaction.atomic():
+        incident.save(update_fields=fields)
+        _entry, entry_change = timeline_entry(actor, incident, text)
+        record_changes(
+            actor,
+            [
+                change_for(AuditAction.UPDATE, incident, before, incident_snapshot(incident)),
+                entry_change,
+            ],
+        )

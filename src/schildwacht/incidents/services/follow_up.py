@@ -27,11 +27,12 @@ from schildwacht.incidents.queries import (
 )
 from schildwacht.incidents.services.common import (
     IncidentRefused,
+    check_text,
     incident_snapshot,
     links_of,
     require,
     require_open,
-    timeline_entry,
+    save_with_line,
     user_of,
 )
 from schildwacht.operations.notifications import notify
@@ -77,6 +78,11 @@ def create_plan_measure(
     may not add plan measures and is told to link an existing one instead.
     """
     require(actor, incident)
+    errors: dict[str, list[str]] = {}
+    title = check_text("title", title, errors, limit=200)
+    description = check_text("description", description, errors)
+    if errors:
+        raise ValidationError(errors)
     old = links_of(incident)
     with transaction.atomic():
         try:
@@ -118,20 +124,13 @@ def record_cert_shared(actor: Actor, incident: Incident) -> Incident:
     before = incident_snapshot(incident)
     incident.cert_shared_at = timezone.now()
     incident.updated_by = user_of(actor)
-    with transaction.atomic():
-        incident.save(update_fields=["cert_shared_at", "updated_by", "updated_at"])
-        _entry, entry_change = timeline_entry(
-            actor,
-            incident,
-            _("Gedeeld met de sector-CERT (%(tlp)s).") % {"tlp": incident.get_cert_tlp_display()},
-        )
-        record_changes(
-            actor,
-            [
-                change_for(AuditAction.UPDATE, incident, before, incident_snapshot(incident)),
-                entry_change,
-            ],
-        )
+    save_with_line(
+        actor,
+        incident,
+        before,
+        _("Gedeeld met de sector-CERT (%(tlp)s).") % {"tlp": incident.get_cert_tlp_display()},
+        ["cert_shared_at", "updated_by", "updated_at"],
+    )
     return incident
 
 
@@ -160,13 +159,17 @@ def set_cert_contact(actor: Actor, organisation: Organisation, **values: Any) ->
     user = user_of(actor)
     if contact is None:
         contact = CertContact(organisation=organisation, created_by=user)
+    errors: dict[str, list[str]] = {}
     for name, value in values.items():
-        setattr(contact, name, value.strip() if isinstance(value, str) else value)
+        setattr(contact, name, check_text(name, value, errors))
     contact.updated_by = user
     try:
-        contact.full_clean(exclude=["organisation", "created_by", "updated_by"])
+        contact.full_clean(exclude=["organisation", "created_by", "updated_by", *errors])
     except ValidationError as error:
-        raise ValidationError(error.message_dict) from error
+        for name, messages in error.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
     action = AuditAction.CREATE if before is None else AuditAction.UPDATE
     change = change_for(action, contact, before, model_snapshot(contact))
     if not change.changes:

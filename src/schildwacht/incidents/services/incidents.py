@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from schildwacht.audit.models import AuditAction
 from schildwacht.audit.services import Actor, Change, change_for, record_change, record_changes
 from schildwacht.audit.services import snapshot as model_snapshot
+from schildwacht.incidents.clock import is_late
 from schildwacht.incidents.models import (
     ApNotification,
     BreachAssessment,
@@ -42,6 +43,7 @@ from schildwacht.incidents.services.common import (
     name_of,
     require,
     require_open,
+    save_with_line,
     timeline_entry,
     user_of,
     write_links,
@@ -281,6 +283,33 @@ def _derive(incident: Incident, before: dict[str, Any] | None, values: dict[str,
             incident.processor_term_hours = breach_notification_hours_for(application, day)
 
 
+def _check_notified_in_time(incident: Incident, before: dict[str, Any]) -> None:
+    """A new moment of awareness may not make a recorded notification late after the fact: a
+    late notification carries its reasons for the delay (AVG art. 33(1))."""
+    if incident.aware_at is None or before.get("aware_at") == model_snapshot(incident)["aware_at"]:
+        return
+    first = (
+        ApNotification.objects.filter(incident=incident, kind=NotificationKind.INITIAL)
+        .order_by("notified_at")
+        .first()
+    )
+    if (
+        first is not None
+        and not first.delay_reasons
+        and is_late(incident.aware_at, first.notified_at)
+    ):
+        raise ValidationError(
+            {
+                "aware_at": [
+                    _(
+                        "Met dit tijdstip kwam de melding aan de AP na 72 uur, en die melding "
+                        "noemt geen redenen voor de vertraging."
+                    )
+                ]
+            }
+        )
+
+
 def report_incident(actor: Actor, organisation: Organisation, **values: Any) -> Incident:
     """Report an incident or suspected breach (``report:incidents``: any staff member).
 
@@ -345,6 +374,7 @@ def update_incident(actor: Actor, incident: Incident, **values: Any) -> Incident
     before = incident_snapshot(incident, old_links)
     links = _apply(actor, incident, dict(values), UPDATE_FIELDS)
     _derive(incident, before, values)
+    _check_notified_in_time(incident, before)
     incident.updated_by = user_of(actor)
     merged = dict(old_links)
     merged.update({name: ids for name, ids in links.items() if ids is not None})
@@ -411,18 +441,7 @@ def close_incident(actor: Actor, incident: Incident, *, note: str) -> Incident:
     incident.closed_at = timezone.now()
     incident.closing_note = note
     incident.updated_by = user_of(actor)
-    with transaction.atomic():
-        incident.save()
-        _entry, entry_change = timeline_entry(
-            actor, incident, _("Afgesloten: %(note)s") % {"note": note[:500]}
-        )
-        record_changes(
-            actor,
-            [
-                change_for(AuditAction.UPDATE, incident, before, incident_snapshot(incident)),
-                entry_change,
-            ],
-        )
+    save_with_line(actor, incident, before, _("Afgesloten: %(note)s") % {"note": note[:500]})
     return incident
 
 
@@ -461,23 +480,25 @@ def reopen_incident(actor: Actor, incident: Incident, *, reason: str) -> Inciden
     incident.status = IncidentStatus.IN_PROGRESS
     incident.closed_at = None
     incident.updated_by = user_of(actor)
-    with transaction.atomic():
-        incident.save()
-        _entry, entry_change = timeline_entry(
-            actor, incident, _("Heropend: %(reason)s") % {"reason": reason[:500]}
-        )
-        record_changes(
-            actor,
-            [
-                change_for(AuditAction.UPDATE, incident, before, incident_snapshot(incident)),
-                entry_change,
-            ],
-        )
+    save_with_line(actor, incident, before, _("Heropend: %(reason)s") % {"reason": reason[:500]})
     return incident
 
 
+def is_untouched(incident: Incident) -> bool:
+    """Whether nothing happened to the incident since its report: still "reported", and its
+    timeline holds only the report line.
+
+    Every change of kind leaves a timeline line, so an incident that once was a breach (and was
+    then called something else) is never untouched, and never deleted (AVG art. 33(5)).
+    """
+    return (
+        incident.status == IncidentStatus.REPORTED
+        and TimelineEntry.objects.filter(incident=incident).count() <= 1
+    )
+
+
 def delete_incident(actor: Actor, incident: Incident) -> None:
-    """Remove an incident reported in error: only one that is no data breach and still new.
+    """Remove an incident reported in error: only one that is no data breach and untouched.
 
     Data breaches are never removed: the register keeps every breach (AVG art. 33(5)).
     """
@@ -489,7 +510,7 @@ def delete_incident(actor: Actor, incident: Incident) -> None:
                 "geen datalek is, en sluit het af."
             )
         )
-    if incident.status != IncidentStatus.REPORTED:
+    if not is_untouched(incident):
         raise IncidentRefused(_("Alleen een nieuw gemeld incident kan worden verwijderd."))
     changes = [
         change_for(AuditAction.DELETE, entry, model_snapshot(entry), None)

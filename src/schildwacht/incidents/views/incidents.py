@@ -119,7 +119,7 @@ def _rights(request: HttpRequest, incident: Incident) -> dict[str, bool]:
         ),
         "may_advise": (incident.is_breach and is_open and services.may(actor, incident, "advise")),
         "may_reopen": may_change and not is_open,
-        "may_delete": may_change and not incident.is_breach and incident.status == "reported",
+        "may_delete": may_change and not incident.is_breach and services.is_untouched(incident),
     }
 
 

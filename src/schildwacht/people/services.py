@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from schildwacht.audit.models import AuditAction
 from schildwacht.audit.services import Actor, Change, change_for, record_change, record_changes
 from schildwacht.audit.services import snapshot as model_snapshot
+from schildwacht.lib.text import refuse_control_characters
 from schildwacht.organisations.models import Organisation, OrganisationKind
 from schildwacht.organisations.scoping import organisation_ids
 from schildwacht.people.importers import (
@@ -41,7 +42,6 @@ from schildwacht.people.models import (
 )
 from schildwacht.planning import services as planning_services
 from schildwacht.planning.models import Measure
-from schildwacht.risks.services import refuse_control_characters
 
 EXERCISE_FIELDS = ("title", "kind", "held_on", "scenario", "participants", "observations")
 FINDING_FIELDS = ("title", "description", "plan_measure")

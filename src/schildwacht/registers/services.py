@@ -29,7 +29,7 @@ from schildwacht.audit.services import Actor, Change, change_for, record_change,
 from schildwacht.audit.services import snapshot as model_snapshot
 from schildwacht.dpia.models import Dpia
 from schildwacht.lib.tabular import whole_file
-from schildwacht.lib.text import has_control_character
+from schildwacht.lib.text import refuse_control_characters
 from schildwacht.organisations.models import Organisation, OrganisationKind
 from schildwacht.organisations.scoping import organisation_ids
 from schildwacht.registers.models import Application, ProcessingActivity
@@ -130,16 +130,6 @@ def _ids(values: Iterable[Any]) -> list[int] | None:
 # Validation -----------------------------------------------------------------------------------
 
 
-def _refuse_control_characters(values: dict[str, Any], errors: dict[str, list[str]]) -> None:
-    """Take out every value holding a control character, with an error naming its field.
-
-    Taken out, the value is neither set on the entry nor looked up in the database.
-    """
-    for name in [name for name, value in values.items() if has_control_character(value)]:
-        errors[name] = [_("De waarde bevat een ongeldig (onzichtbaar) teken.")]
-        values.pop(name)
-
-
 def _refuse_unknown_fields(
     allowed: tuple[str, ...], values: dict[str, Any], errors: dict[str, list[str]]
 ) -> None:
@@ -162,7 +152,7 @@ def _clean_codes(name: str, values: Any, errors: dict[str, list[str]]) -> list[s
 
 def _clean_plain_values(entry: Entry, values: dict[str, Any], errors: dict[str, list[str]]) -> None:
     """Refuse control characters, check the code lists and strip the texts."""
-    _refuse_control_characters(values, errors)
+    refuse_control_characters(values, errors)
     for name in CODE_FIELDS:
         if name in values:
             values[name] = _clean_codes(name, values[name], errors)

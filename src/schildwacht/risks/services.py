@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from schildwacht.audit.models import AuditAction
 from schildwacht.audit.services import Actor, change_for, record_change
 from schildwacht.audit.services import snapshot as model_snapshot
-from schildwacht.lib.text import has_control_character
+from schildwacht.lib.text import refuse_control_characters
 from schildwacht.organisations.models import Organisation, OrganisationKind
 from schildwacht.organisations.scoping import organisation_ids
 from schildwacht.planning.models import Measure
@@ -127,14 +127,6 @@ def _links(risk: Risk) -> tuple[list[int], list[int]]:
 
 
 # Validation ----------------------------------------------------------------------------------
-
-
-def refuse_control_characters(values: dict[str, Any], errors: dict[str, list[str]]) -> None:
-    """Take out every value holding a control character (also inside a list), with an error
-    naming its field, so it is neither set nor looked up in the database."""
-    for name in [name for name, value in values.items() if has_control_character(value)]:
-        errors[name] = [_("De waarde bevat een ongeldig (onzichtbaar) teken.")]
-        values.pop(name)
 
 
 def _clean_ids(

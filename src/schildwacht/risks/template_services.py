@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from schildwacht.audit.models import AuditAction
 from schildwacht.audit.services import Actor, change_for, record_change
 from schildwacht.audit.services import snapshot as model_snapshot
+from schildwacht.lib.text import refuse_control_characters
 from schildwacht.organisations.models import Organisation, OrganisationKind
 from schildwacht.organisations.scoping import sector_ids
 from schildwacht.risks.models import Risk, RiskTemplate
@@ -28,7 +29,6 @@ from schildwacht.risks.services import (
     RiskRefused,
     create_risk,
     quantize_amounts,
-    refuse_control_characters,
     require,
     user_of,
 )

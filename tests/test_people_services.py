@@ -8,11 +8,14 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.utils import timezone
 from pydantic import ValidationError as SchemaError
 
+from schildwacht.assessments import services as assessment_services
 from schildwacht.audit.models import AuditEntry
 from schildwacht.audit.services import Actor
+from schildwacht.frameworks.models import Framework
 from schildwacht.frameworks.services import load_catalogues
 from schildwacht.people import queries, services
 from schildwacht.people.demo import load_demo_people
@@ -32,7 +35,7 @@ from schildwacht.people.reference import (
     parse_links,
 )
 from schildwacht.planning.models import Measure
-from tests.personas import Personas
+from tests.personas import Personas, login
 from tests.test_people_world import SYSTEM, csv_bytes, exercise
 
 DAY = dt.date(2026, 6, 15)
@@ -280,6 +283,27 @@ def test_evidence_for_norm(personas: Personas) -> None:
     # Scoped like every read: the FG and board B see nothing of board A.
     assert queries.evidence_for_norm(personas["fg_a"], tree.board_a, "BC.03") == []
     assert queries.evidence_for_norm(personas["coordinator_b"], tree.board_a, "BC.03") == []
+
+
+def test_meting_norm_page_shows_exercises_as_evidence(client: Client, personas: Personas) -> None:
+    load_catalogues(SYSTEM)
+    tree = personas.tree
+    exercise(tree.board_a, "Bestuursoefening", days_ago=10)
+    framework = Framework.objects.get(slug=links().framework)
+    meting_a = assessment_services.create_assessment(SYSTEM, tree.board_a, framework, "Nulmeting")
+    meting_b = assessment_services.create_assessment(SYSTEM, tree.board_b, framework, "Nulmeting")
+    login(client, personas["coordinator_a"])
+    page = client.get(f"/metingen/{meting_a.pk}/normen/BC.03/").content.decode()
+    assert "Oefeningen en trainingen" in page and "Bestuursoefening" in page
+    # A norm outside the exercise's domain shows no activities.
+    assert (
+        "Bestuursoefening"
+        not in client.get(f"/metingen/{meting_a.pk}/normen/RM.03/").content.decode()
+    )
+    # Board B's meting never shows board A's exercise.
+    login(client, personas["coordinator_b"])
+    page_b = client.get(f"/metingen/{meting_b.pk}/normen/BC.03/").content.decode()
+    assert "Bestuursoefening" not in page_b
 
 
 def test_reference_file_is_checked_against_the_normenkader() -> None:

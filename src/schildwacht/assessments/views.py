@@ -46,6 +46,7 @@ from schildwacht.lib.htmx import is_htmx
 from schildwacht.organisations.context import active_organisation_for
 from schildwacht.organisations.models import Organisation, OrganisationKind
 from schildwacht.organisations.scoping import organisation_for_user, organisation_ids
+from schildwacht.people import queries as people_queries
 
 PAGE_SIZE = 25
 
@@ -239,12 +240,20 @@ def _score_response(
     evidence_form: EvidenceForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    template = "assessments/_score_row.html" if is_htmx(request) else "assessments/score.html"
+    htmx = is_htmx(request)
+    template = "assessments/_score_row.html" if htmx else "assessments/score.html"
     response = render(
         request,
         template,
         {
             "assessment": assessment,
+            # Exercises and trainings count as evidence for the norms their domain concerns;
+            # the htmx partial only redraws the score, so it skips the lookup.
+            "activities": []
+            if htmx
+            else people_queries.evidence_for_norm(
+                request.user, assessment.organisation, row.norm.norm_id
+            ),
             "row": row,
             "saved": saved,
             "evidence_form": evidence_form or EvidenceForm(prefix="bewijs"),

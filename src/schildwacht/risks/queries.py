@@ -9,6 +9,8 @@ Rules written once here:
   band filter uses it.
 * **Exposure total**: the sum of the minimum and the sum of the maximum yearly exposure of the
   risks that are not "vervallen"; risks without an estimate add nothing (their number is given).
+  A risk with only one end of its range counts that amount at both ends, so the total's
+  minimum never exceeds its maximum.
 * **Basismaatregel 3** (``risk_register_figure``): of the risks that are not "vervallen", those
   with an owner and a chosen treatment that are not waiting for review because of an expired
   acceptance, and, when the treatment is "accepteren", that a board member accepted and whose
@@ -234,17 +236,24 @@ class ExposureTotal:
     without_estimate: int
 
 
+def exposure_sums() -> dict[str, Sum]:
+    """The two aggregates of the exposure total, named ``exposure_low`` and ``exposure_high``."""
+    return {
+        "exposure_low": Sum(Coalesce("exposure_min", "exposure_max")),
+        "exposure_high": Sum(Coalesce("exposure_max", "exposure_min")),
+    }
+
+
 def exposure_total(risks: QuerySet[Risk]) -> ExposureTotal:
     """One aggregate over ``risks`` (those "vervallen" left out)."""
     row = risks.exclude(status=RiskStatus.CLOSED).aggregate(
-        minimum=Sum("exposure_min"),
-        maximum=Sum("exposure_max"),
+        **exposure_sums(),
         risks=Count("pk"),
         without=Count("pk", filter=Q(exposure_min__isnull=True, exposure_max__isnull=True)),
     )
     return ExposureTotal(
-        minimum=row["minimum"] or Decimal("0"),
-        maximum=row["maximum"] or Decimal("0"),
+        minimum=row["exposure_low"] or Decimal("0"),
+        maximum=row["exposure_high"] or Decimal("0"),
         risks=row["risks"],
         without_estimate=row["without"],
     )
@@ -360,8 +369,7 @@ def risk_summary(user: Any, organisation: Organisation, day: dt.date | None = No
         unassessed=Count("pk", filter=Q(residual_likelihood__isnull=True)),
         accepted=Count("pk", filter=valid_acceptance_q(day)),
         needs_review=Count("pk", filter=needs_review_q(day)),
-        exposure_min=Sum("exposure_min"),
-        exposure_max=Sum("exposure_max"),
+        **exposure_sums(),
         **_band_counts("inherent"),
         **_band_counts("residual"),
     )
@@ -373,8 +381,8 @@ def risk_summary(user: Any, organisation: Organisation, day: dt.date | None = No
         unassessed=row["unassessed"],
         accepted=row["accepted"],
         needs_review=row["needs_review"],
-        exposure_min=row["exposure_min"] or Decimal("0"),
-        exposure_max=row["exposure_max"] or Decimal("0"),
+        exposure_min=row["exposure_low"] or Decimal("0"),
+        exposure_max=row["exposure_high"] or Decimal("0"),
         bands=list(default_matrix().bands),
     )
 

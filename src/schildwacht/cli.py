@@ -10,6 +10,11 @@ def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "schildwacht.settings")
     command = argv[1] if len(argv) > 1 else ""
+    if command == "detect":
+        # Offline detection runs without Django, a database or a secret key.
+        from schildwacht.detection.engine.cli import main as detect
+
+        sys.exit(detect(argv[2:]))
     if command == "demo":
         # Only the demo may run without configured secrets (see settings.DEMO_MODE).
         os.environ.setdefault("SCHILDWACHT_DEMO", "1")

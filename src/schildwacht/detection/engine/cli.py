@@ -1,0 +1,105 @@
+"""``schildwacht detect``: offline detection over log files, without a database or secret key.
+
+It prints one JSON object per alert on stdout and a summary on stderr (per file: records read,
+events kept, duplicates, refused records with their line and reason; the rules run and the
+rules skipped with their reason). Exit status 0 when it ran, 2 when the command line is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from schildwacht.detection.engine.alerts import Alert, run_rules
+from schildwacht.detection.engine.ingest import connect, create_events_table, read_file
+from schildwacht.detection.engine.reading import REFUSAL_CODES, FileReport
+from schildwacht.detection.engine.rulepack import RulePack, load_rule_pack
+from schildwacht.detection.engine.sources import sources
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="schildwacht detect",
+        description="Run Schildwacht's detection rules over log files and print the alerts "
+        "as JSON lines.",
+    )
+    parser.add_argument(
+        "--source", required=True, choices=sorted(sources()), help="what the files hold"
+    )
+    parser.add_argument(
+        "--rules",
+        action="append",
+        type=Path,
+        default=[],
+        help="extra Sigma rule file or folder (may be repeated)",
+    )
+    parser.add_argument(
+        "--only-rules",
+        action="store_true",
+        help="run only the rules given with --rules, not the bundled pack",
+    )
+    parser.add_argument("--memory-limit", default="1GB", help="DuckDB memory limit (1GB)")
+    parser.add_argument("--threads", type=int, default=2, help="DuckDB threads (2)")
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    missing = [str(path) for path in args.files if not path.is_file()]
+    if missing:
+        parser.error("no such file: " + ", ".join(missing))
+    source = sources()[args.source]
+    started = time.perf_counter()
+    pack = load_rule_pack(args.rules, bundled=not args.only_rules)
+    with tempfile.TemporaryDirectory(prefix="schildwacht-detect-") as work:
+        # An on-disk database in a temporary folder: a year of logs does not fit in memory,
+        # and DuckDB pages what does not fit to this file.
+        con = connect(
+            database=str(Path(work) / "events.duckdb"),
+            memory_limit=args.memory_limit,
+            threads=args.threads,
+            temp_directory=work,
+        )
+        create_events_table(con)
+        reports = [read_file(con, path, source) for path in args.files]
+        alerts = run_rules(con, pack, [source.name])
+        con.close()
+    out = sys.stdout
+    for alert in alerts:
+        out.write(json.dumps(alert.as_dict(), ensure_ascii=False) + "\n")
+    _summary(reports, pack, alerts, time.perf_counter() - started)
+    return 0
+
+
+def _summary(
+    reports: list[FileReport], pack: RulePack, alerts: list[Alert], seconds: float
+) -> None:
+    err = sys.stderr
+    for report in reports:
+        err.write(
+            f"{report.path}: {report.records} records, {report.events} events"
+            f" ({', '.join(f'{k} {v}' for k, v in report.shapes.items()) or 'no shape'}),"
+            f" {report.duplicates} duplicates, {report.refused} refused\n"
+        )
+        for refusal in report.refusals:
+            where = f"record {refusal.record_no}" if refusal.record_no else "file"
+            meaning = REFUSAL_CODES.get(refusal.code, refusal.code)
+            detail = f" ({refusal.detail})" if refusal.detail else ""
+            err.write(f"  {where}: {meaning}{detail}\n")
+        if report.refused > len(report.refusals):
+            err.write(f"  … and {report.refused - len(report.refusals)} more refused\n")
+    for skipped in pack.skipped:
+        err.write(f"rule skipped: {skipped.rule} in {skipped.origin}: {skipped.reason}\n")
+    by_rule = Counter(alert.rule_id for alert in alerts)
+    listed = ", ".join(f"{rule} {count}" for rule, count in sorted(by_rule.items()))
+    err.write(
+        f"{len(alerts)} alerts ({listed or 'none'}); {len(pack.rules)} rules run, "
+        f"{len(pack.skipped)} skipped; {seconds:.1f} s\n"
+    )

@@ -1,0 +1,75 @@
+"""Turning rule matches into alerts: the SQL that groups matching events per entity and time
+window, for single-event rules, Sigma correlations and our own analytics alike.
+
+Every rule yields rows of the same shape, ``(entity, first_seen, last_seen, count, keys)``:
+the entity the alert is about, the span of the events, how many events, and the keys of the
+first events as a bounded sample.
+
+Windows are inclusive at both ends: ten failures spread over exactly ten minutes count as
+"ten within ten minutes".
+"""
+
+from __future__ import annotations
+
+SAMPLE_SIZE = 10
+
+
+def interval(seconds: int) -> str:
+    return f"INTERVAL {int(seconds)} SECOND"
+
+
+def grouped_matches(matches: str, window_seconds: int) -> str:
+    """Alerts for a single-event rule: ``matches`` has ``entity``, ``event_time`` and
+    ``event_key``; matches of one entity less than the window apart become one alert."""
+    return f"""
+WITH m AS ({matches}),
+g AS (
+  SELECT *, CASE WHEN event_time - lag(event_time) OVER (PARTITION BY entity ORDER BY event_time)
+    <= {interval(window_seconds)} THEN 0 ELSE 1 END AS starts
+  FROM m
+),
+s AS (
+  SELECT *, sum(starts) OVER (PARTITION BY entity ORDER BY event_time, event_key
+    ROWS UNBOUNDED PRECEDING) AS grp
+  FROM g
+)
+SELECT entity, min(event_time) AS first_seen, max(event_time) AS last_seen,
+  count(*) AS count, list(event_key ORDER BY event_time)[1:{SAMPLE_SIZE}] AS keys
+FROM s GROUP BY entity, grp
+"""
+
+
+def windowed_threshold(matches: str, measure: str, operator: str, threshold: int, span: int) -> str:
+    """Alerts for a correlation: ``matches`` has ``entity``, ``event_time``, ``event_key``
+    (and the fields ``measure`` needs); ``measure`` is an aggregate over the window ending at
+    each event (``count(*)``, ``count(DISTINCT user_name)``, …). Every event at which the
+    measure meets the threshold closes a hit window; overlapping hit windows of one entity
+    become one alert, which counts every matching event inside it."""
+    frame = (
+        f"PARTITION BY entity ORDER BY event_time "
+        f"RANGE BETWEEN {interval(span)} PRECEDING AND CURRENT ROW"
+    )
+    return f"""
+WITH m AS ({matches}),
+w AS (
+  SELECT entity, event_time, {measure} OVER win AS measure, min(event_time) OVER win AS start
+  FROM m WINDOW win AS ({frame})
+),
+hits AS (SELECT entity, start, event_time AS hit FROM w WHERE measure {operator} {int(threshold)}),
+h AS (
+  SELECT *, CASE WHEN start <= max(hit) OVER (PARTITION BY entity ORDER BY hit, start
+    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) THEN 0 ELSE 1 END AS starts
+  FROM hits
+),
+r AS (
+  SELECT *, sum(starts) OVER (PARTITION BY entity ORDER BY hit, start ROWS UNBOUNDED PRECEDING)
+    AS grp
+  FROM h
+),
+spans AS (SELECT entity, min(start) AS first_seen, max(hit) AS last_seen FROM r GROUP BY entity, grp)
+SELECT spans.entity, spans.first_seen, spans.last_seen, count(*) AS count,
+  list(m.event_key ORDER BY m.event_time)[1:{SAMPLE_SIZE}] AS keys
+FROM spans JOIN m ON m.entity = spans.entity
+  AND m.event_time BETWEEN spans.first_seen AND spans.last_seen
+GROUP BY spans.entity, spans.first_seen, spans.last_seen
+"""

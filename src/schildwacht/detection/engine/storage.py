@@ -1,0 +1,224 @@
+"""Normalised events on disk: Parquet files per board, source and day, listed in a manifest.
+
+Layout under a board's folder::
+
+    <source>/<YYYY-MM-DD>/<upload>.parquet     one file per upload and day
+    manifest.json                              the files readers may read, and retired ones
+
+Files are written under a temporary name and renamed into place, so no reader ever sees half a
+file. Readers take the file list from the manifest (replaced atomically), never from a folder
+listing. Compaction and the retention purge take files out of the manifest and delete them
+only after ``GRACE_SECONDS``, so a query that started earlier still finds every file it
+listed. Writers (ingest, compaction, purge) must not run at the same time for one board: the
+application holds a lock in its database around them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from schildwacht.detection.engine.schema import COLUMN_NAMES, create_table_sql
+
+MANIFEST = "manifest.json"
+GRACE_SECONDS = 3600
+PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880"
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    source: str
+    day: dt.date
+    path: str  # relative to the store's root
+
+    def as_dict(self) -> dict[str, str]:
+        return {"source": self.source, "day": self.day.isoformat(), "path": self.path}
+
+
+class EventStore:
+    """One board's stored events."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    # The manifest.
+
+    def _read_manifest(self) -> dict[str, Any]:
+        path = self.root / MANIFEST
+        if not path.exists():
+            return {"files": [], "retired": []}
+        with path.open(encoding="utf-8") as handle:
+            data: dict[str, Any] = json.load(handle)
+        return data
+
+    def _write_manifest(self, data: dict[str, Any]) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        temporary = self.root / f".{MANIFEST}.{uuid.uuid4().hex}"
+        with temporary.open("w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=1)
+            handle.flush()
+            os.fsync(handle.fileno())
+        temporary.replace(self.root / MANIFEST)
+
+    def files(self, sources: list[str] | None = None) -> list[StoredFile]:
+        return [
+            StoredFile(item["source"], dt.date.fromisoformat(item["day"]), item["path"])
+            for item in self._read_manifest()["files"]
+            if sources is None or item["source"] in sources
+        ]
+
+    # Reading.
+
+    def events_view(self, con: duckdb.DuckDBPyConnection, sources: list[str] | None = None) -> int:
+        """Make ``events`` in ``con`` the stored events (of ``sources``); returns the number of
+        files. With no files, ``events`` is an empty table of the right shape."""
+        paths = [str(self.root / item.path) for item in self.files(sources)]
+        con.execute("DROP VIEW IF EXISTS events")
+        con.execute("DROP TABLE IF EXISTS events")
+        if not paths:
+            con.execute(create_table_sql("events"))
+            return 0
+        columns = ", ".join(f'"{name}"' for name in COLUMN_NAMES)
+        listed = ", ".join("'" + path.replace("'", "''") + "'" for path in paths)
+        # A view cannot take parameters: the paths are written into it, quoted.
+        con.execute(
+            f"CREATE VIEW events AS SELECT {columns} "
+            f"FROM read_parquet([{listed}], union_by_name = true)"
+        )
+        return len(paths)
+
+    # Writing.
+
+    def add(self, con: duckdb.DuckDBPyConnection, table: str, upload: str) -> dict[str, int]:
+        """Store the events of ``table`` not stored before (same source and key), one file per
+        source and day; returns how many events each day received. ``table`` loses the
+        events that were already stored."""
+        self._drop_stored(con, table)
+        incoming = self.root / ".incoming" / upload
+        if incoming.exists():
+            shutil.rmtree(incoming)
+        incoming.mkdir(parents=True)
+        counts: dict[str, int] = {}
+        try:
+            rows = con.execute(
+                f'SELECT source, CAST(event_time AS DATE) AS day, count(*) FROM "{table}" '
+                "GROUP BY ALL ORDER BY ALL"
+            ).fetchall()
+            if not rows:
+                return counts
+            columns = ", ".join(f'"{name}"' for name in COLUMN_NAMES)
+            con.execute(
+                f'COPY (SELECT {columns}, CAST(event_time AS DATE) AS day FROM "{table}" '
+                ") "
+                f"TO '{incoming}' ({PARQUET_OPTIONS}, PARTITION_BY (source, day), WRITE_PARTITION_COLUMNS true, "
+                "OVERWRITE_OR_IGNORE true)"
+            )
+            manifest = self._read_manifest()
+            for source, day, count in rows:
+                written = sorted((incoming / f"source={source}" / f"day={day}").glob("*.parquet"))
+                for index, part in enumerate(written):
+                    name = upload if index == 0 else f"{upload}-{index}"
+                    relative = Path(source) / day.isoformat() / f"{name}.parquet"
+                    (self.root / relative).parent.mkdir(parents=True, exist_ok=True)
+                    part.replace(self.root / relative)
+                    manifest["files"].append(StoredFile(source, day, str(relative)).as_dict())
+                counts[day.isoformat()] = counts.get(day.isoformat(), 0) + int(count)
+            self._write_manifest(manifest)
+        finally:
+            shutil.rmtree(incoming, ignore_errors=True)
+        return counts
+
+    def _drop_stored(self, con: duckdb.DuckDBPyConnection, table: str) -> None:
+        """Remove from ``table`` the events already stored: same source and key, looked up
+        only in the files of the days the new events cover."""
+        bounds = con.execute(
+            f'SELECT min(CAST(event_time AS DATE)), max(CAST(event_time AS DATE)) FROM "{table}"'
+        ).fetchone()
+        if not bounds or bounds[0] is None:
+            return
+        first, last = bounds
+        sources = [
+            row[0] for row in con.execute(f'SELECT DISTINCT source FROM "{table}"').fetchall()
+        ]
+        paths = [
+            str(self.root / item.path) for item in self.files(sources) if first <= item.day <= last
+        ]
+        if not paths:
+            return
+        con.execute(
+            f'DELETE FROM "{table}" WHERE source || chr(31) || event_key IN '
+            "(SELECT source || chr(31) || event_key FROM read_parquet(?, union_by_name = true))",
+            [paths],
+        )
+
+    def compact(self, con: duckdb.DuckDBPyConnection, min_files: int = 2) -> int:
+        """Merge the files of each source and day that has at least ``min_files`` into one;
+        returns how many files were merged away."""
+        manifest = self._read_manifest()
+        groups: dict[tuple[str, str], list[dict[str, str]]] = {}
+        for item in manifest["files"]:
+            groups.setdefault((item["source"], item["day"]), []).append(item)
+        merged = 0
+        now = time.time()
+        for (source, day), items in sorted(groups.items()):
+            if len(items) < min_files:
+                continue
+            name = f"compacted-{uuid.uuid4().hex[:12]}"
+            relative = Path(source) / day / f"{name}.parquet"
+            temporary = self.root / source / day / f".{name}.parquet.tmp"
+            paths = [str(self.root / item["path"]) for item in items]
+            columns = ", ".join(f'"{column}"' for column in COLUMN_NAMES)
+            con.execute(
+                f"COPY (SELECT {columns} FROM read_parquet(?, union_by_name = true) "
+                f"ORDER BY event_time) TO '{temporary}' ({PARQUET_OPTIONS})",
+                [paths],
+            )
+            temporary.replace(self.root / relative)
+            manifest["files"] = [item for item in manifest["files"] if item not in items]
+            manifest["files"].append({"source": source, "day": day, "path": str(relative)})
+            manifest["retired"].extend({"path": item["path"], "at": now} for item in items)
+            merged += len(items)
+        if merged:
+            self._write_manifest(manifest)
+        return merged
+
+    def purge(self, retention_days: dict[str, int], default_days: int, today: dt.date) -> int:
+        """Retire the files of days older than each source's retention, and delete retired
+        files once no query can still be reading them; returns how many files were retired."""
+        manifest = self._read_manifest()
+        now = time.time()
+        kept, retired = [], 0
+        for item in manifest["files"]:
+            days = retention_days.get(item["source"], default_days)
+            if dt.date.fromisoformat(item["day"]) < today - dt.timedelta(days=days):
+                manifest["retired"].append({"path": item["path"], "at": now})
+                retired += 1
+            else:
+                kept.append(item)
+        manifest["files"] = kept
+        waiting = []
+        for item in manifest["retired"]:
+            if now - float(item["at"]) >= GRACE_SECONDS:
+                (self.root / item["path"]).unlink(missing_ok=True)
+            else:
+                waiting.append(item)
+        manifest["retired"] = waiting
+        self._write_manifest(manifest)
+        return retired
+
+    def latest(self) -> dict[str, dt.date]:
+        """The newest day stored per source."""
+        newest: dict[str, dt.date] = {}
+        for item in self.files():
+            if item.source not in newest or item.day > newest[item.source]:
+                newest[item.source] = item.day
+        return newest

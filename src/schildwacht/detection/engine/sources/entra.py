@@ -136,7 +136,7 @@ ENTRA_SIGNIN = register(
 _ROLE_NAME = (
     "trim(list_filter(from_json(json_extract(raw, '{base}.modifiedProperties'), "
     '\'[{{"displayName": "VARCHAR", "newValue": "VARCHAR"}}]\'), '
-    "property -> property.displayName = 'Role.DisplayName')[1].newValue, '\" ')"
+    "lambda property: property.displayName = 'Role.DisplayName')[1].newValue, '\" ')"
 )
 
 
@@ -150,7 +150,7 @@ def _audit(x: Extract) -> dict[str, str]:
         "CASE WHEN json_valid(json_extract_string(raw, '$.TargetResources')) "
         "THEN json_extract_string(raw, '$.TargetResources') END, '$[0].modifiedProperties'), "
         '\'[{"displayName": "VARCHAR", "newValue": "VARCHAR"}]\'), '
-        "property -> property.displayName = 'Role.DisplayName')[1].newValue, '\" ')"
+        "lambda property: property.displayName = 'Role.DisplayName')[1].newValue, '\" ')"
     )
     return {
         "event_time": utc_time(

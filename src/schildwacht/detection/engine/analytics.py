@@ -87,7 +87,7 @@ NEW_COUNTRY = Analytic(
         "A successful sign-in from a country that is not part of the board's pattern: fewer "
         f"than {ESTABLISHED_DAYS} earlier days with sign-ins from there. Staff on holiday cause "
         "it too, but an account used from abroad while its owner is at school is taken over. "
-        f"The first {LEARNING_DAYS} days of history only teach the pattern."
+        f"The first {LEARNING_DAYS} calendar days of history only teach the pattern."
     ),
     sql=grouped_matches(
         f"""
@@ -101,7 +101,7 @@ established AS (
   FROM ranked GROUP BY country
 ),
 learning AS (
-  SELECT min(event_time) + INTERVAL {LEARNING_DAYS} DAY AS ends
+  SELECT CAST(min(event_time) AS DATE) + INTERVAL {LEARNING_DAYS} DAY AS ends
   FROM events WHERE log_type = 'signin'
 )
 SELECT s.user_name AS entity, s.event_time, s.event_key

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import yaml
 from sigma.collection import SigmaCollection
 from sigma.correlations import (
     SigmaCorrelationConditionOperator,
@@ -131,7 +132,7 @@ def _load_collection(files: list[Path], pack: RulePack) -> SigmaCollection:
                 source=SigmaRuleLocation(path),
                 resolve_references=False,
             )
-        except (OSError, UnicodeDecodeError, SigmaError, ValueError) as error:
+        except (OSError, UnicodeDecodeError, SigmaError, ValueError, yaml.YAMLError) as error:
             pack.skipped.append(Skipped(str(path), path.name, f"cannot read: {error}"))
             continue
         for rule in loaded.rules:

@@ -65,9 +65,21 @@ def _sign_in(x: Extract) -> dict[str, str]:
         )
 
     return {
-        "event_time": utc_time(
-            x.value("$.createdDateTime", "$.time", "$.CreatedDateTime", "$.TimeGenerated")
-        ),
+        # Whole seconds: the Graph download has no fractions, the other shapes do, and the
+        # same sign-in must be the same event in every shape.
+        "event_time": "date_trunc('second', "
+        + utc_time(
+            # The event's own time before the export's (``time``, ``TimeGenerated`` are when
+            # Azure wrote or ingested it, fractions of a second to minutes later).
+            x.value(
+                "$.createdDateTime",
+                "$.properties.createdDateTime",
+                "$.CreatedDateTime",
+                "$.time",
+                "$.TimeGenerated",
+            )
+        )
+        + ")",
         "event_key": x.value("$.id", "$.properties.id", "$.Id"),
         "action": "'Sign-in activity'",
         "result": (
@@ -154,7 +166,13 @@ def _audit(x: Extract) -> dict[str, str]:
     )
     return {
         "event_time": utc_time(
-            x.value("$.activityDateTime", "$.time", "$.ActivityDateTime", "$.TimeGenerated")
+            x.value(
+                "$.activityDateTime",
+                "$.properties.activityDateTime",
+                "$.ActivityDateTime",
+                "$.time",
+                "$.TimeGenerated",
+            )
         ),
         "event_key": x.value("$.id", "$.properties.id", "$.Id"),
         "action": text(

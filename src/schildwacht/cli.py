@@ -15,6 +15,10 @@ def main(argv: list[str] | None = None) -> None:
         from schildwacht.detection.engine.cli import main as detect
 
         sys.exit(detect(argv[2:]))
+    if command == "sigma":
+        from schildwacht.detection.engine.cli import export_main
+
+        sys.exit(export_main(argv[2:]))
     if command == "demo":
         # Only the demo may run without configured secrets (see settings.DEMO_MODE).
         os.environ.setdefault("SCHILDWACHT_DEMO", "1")

@@ -16,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 from schildwacht.detection.engine.alerts import Alert, run_rules
-from schildwacht.detection.engine.ingest import connect, create_events_table, read_file
+from schildwacht.detection.engine.ingest import Batch, connect
 from schildwacht.detection.engine.reading import REFUSAL_CODES, FileReport
 from schildwacht.detection.engine.rulepack import RulePack, load_rule_pack
 from schildwacht.detection.engine.sources import sources
@@ -67,14 +67,46 @@ def main(argv: list[str]) -> int:
             threads=args.threads,
             temp_directory=work,
         )
-        create_events_table(con)
-        reports = [read_file(con, path, source) for path in args.files]
+        batch = Batch(con)
+        reports = [batch.read(path, source) for path in args.files]
         alerts = run_rules(con, pack, [source.name])
         con.close()
     out = sys.stdout
     for alert in alerts:
         out.write(json.dumps(alert.as_dict(), ensure_ascii=False) + "\n")
     _summary(reports, pack, alerts, time.perf_counter() - started)
+    return 0
+
+
+def export_main(argv: list[str]) -> int:
+    """``schildwacht sigma export --target T [--rules PATH] [--output FILE]``."""
+    from schildwacht.detection.engine.export import TARGETS, export_rules
+
+    parser = argparse.ArgumentParser(
+        prog="schildwacht sigma",
+        description="Write the rule pack as queries for a SIEM, listing what it cannot take.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    export = commands.add_parser("export", help="convert the rule pack for a SIEM")
+    export.add_argument("--target", required=True, choices=TARGETS)
+    export.add_argument("--rules", action="append", type=Path, default=[])
+    export.add_argument("--output", type=Path, help="write here instead of stdout")
+    args = parser.parse_args(argv)
+    extra = []
+    for path in args.rules:
+        extra.extend(sorted(path.rglob("*.y*ml")) if path.is_dir() else [path])
+    result = export_rules(args.target, extra)
+    text = json.dumps(result.as_dict(), indent=2, ensure_ascii=False) + "\n"
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    for rule_id, reason in result.not_exported:
+        sys.stderr.write(f"not exported: {rule_id}: {reason}\n")
+    sys.stderr.write(
+        f"{len(result.rules)} rules exported for {args.target}, "
+        f"{len(result.not_exported)} not exported\n"
+    )
     return 0
 
 

@@ -1,15 +1,28 @@
-"""From a file to normalised events: read, pick the shape, normalise, refuse what cannot be
-read, and drop events already seen."""
+"""From files to normalised events: read, pick the shape, normalise, refuse what cannot be
+read, and leave out events already seen.
+
+A ``Batch`` holds the events of one or more files without copying them: each file becomes one
+table of normalised events (plus bookkeeping columns), and the batch's view joins them. Large
+files are read by DuckDB straight from disk in parallel (the fast path); a file DuckDB refuses
+is read again record by record so every refused line can be named.
+"""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import duckdb
 
-from schildwacht.detection.engine.reading import FileReport, load_records
-from schildwacht.detection.engine.schema import COLUMN_NAMES, create_table_sql
+from schildwacht.detection.engine.reading import (
+    FileReport,
+    json_lines_relation,
+    load_records,
+)
+from schildwacht.detection.engine.schema import COLUMN_NAMES, COLUMN_TYPES, create_table_sql
 from schildwacht.detection.engine.sources import Source
+
+COLUMNS_SQL = ", ".join(f'"{name}"' for name in COLUMN_NAMES)
 
 
 def connect(
@@ -25,12 +38,132 @@ def connect(
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute(f"SET threads = {int(threads)}")
     con.execute("SET TimeZone = 'UTC'")
+    # DuckDB draws a progress bar on stdout for long queries; stdout carries the alerts.
+    con.execute("SET enable_progress_bar = false")
     if temp_directory:
         con.execute("SET temp_directory = ?", [temp_directory])
     return con
 
 
+class Batch:
+    """The normalised events of the files read so far, as the view ``name``.
+
+    Events are de-duplicated on (source, event key): within a file, and against the files read
+    before; a repeated event counts as a duplicate in its file's report.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, name: str = "events") -> None:
+        self.con = con
+        self.name = name
+        self.tables: list[str] = []
+        self.repeated = False
+        self._define_view()
+
+    def read(self, path: Path, source: Source) -> FileReport:
+        report = FileReport(path=str(path), source=source.name)
+        table = f"file_{uuid.uuid4().hex[:12]}"
+        records = ""
+        try:
+            fast = json_lines_relation(path) if source.reader == "json" else None
+            numbered = fast is None
+            if fast is not None:
+                try:
+                    self._normalise(table, fast, source, len(self.tables))
+                except duckdb.Error:
+                    numbered = True  # a line DuckDB cannot read: name it the slow way
+                else:
+                    if self._count(f"SELECT count(*) FROM {table} WHERE NOT _keep"):
+                        numbered = True  # refusals to report by line number
+                        self.con.execute(f"DROP TABLE {table}")
+            if numbered:
+                self.con.execute(f"DROP TABLE IF EXISTS {table}")
+                records = load_records(self.con, path, report, source.reader)
+                self._normalise(table, records, source, len(self.tables))
+            else:
+                report.records = self._count(f"SELECT count(*) FROM {table}")
+            self._report(table, source, report)
+        finally:
+            if records:
+                self.con.execute(f"DROP TABLE IF EXISTS {records}")
+        self.tables.append(table)
+        self._define_view()
+        return report
+
+    def _normalise(self, table: str, records: str, source: Source, order: int) -> None:
+        self.con.execute(
+            f"CREATE TABLE {table} AS SELECT * EXCLUDE (shape, record_no) REPLACE "
+            # Sources without their own key (syslog) are de-duplicated on their content.
+            "(COALESCE(event_key, md5(raw)) AS event_key), shape AS _shape, "
+            f"record_no AS _record_no, {order} AS _file, "
+            "shape IS NOT NULL AND event_time IS NOT NULL AS _keep "
+            f"FROM ({source.select_sql(records)})"
+        )
+
+    def _report(self, table: str, source: Source, report: FileReport) -> None:
+        rows = self.con.execute(
+            f"SELECT _record_no, _shape IS NULL FROM {table} WHERE NOT _keep ORDER BY _record_no"
+        ).fetchall()
+        for record_no, wrong_shape in rows:
+            report.refuse(record_no, "wrong_source" if wrong_shape else "no_time", source.name)
+        report.refusals.sort(key=lambda item: item.record_no or 0)
+        for shape, count in self.con.execute(
+            f"SELECT _shape, count(*) FROM {table} WHERE _keep GROUP BY 1 ORDER BY 1"
+        ).fetchall():
+            report.shapes[str(shape)] = int(count)
+        kept = sum(report.shapes.values())
+        # Keys alone first: duplicates are rare, and only then does the view pay for them.
+        within = self._count(
+            f"SELECT count(*) - count(DISTINCT event_key) FROM {table} WHERE _keep"
+        )
+        earlier = 0
+        for other in self.tables:
+            earlier += self._count(
+                f"SELECT count(DISTINCT n.event_key) FROM {table} AS n JOIN {other} AS o "
+                "ON n.source = o.source AND n.event_key = o.event_key AND n._keep AND o._keep"
+            )
+        report.duplicates = within + earlier
+        report.events = kept - report.duplicates
+        if report.duplicates:
+            self.repeated = True
+
+    def _define_view(self) -> None:
+        self.con.execute(f'DROP VIEW IF EXISTS "{self.name}"')
+        self.con.execute(f'DROP TABLE IF EXISTS "{self.name}"')
+        if not self.tables:
+            self.con.execute(
+                f'CREATE VIEW "{self.name}" AS SELECT * FROM (SELECT {_typed_nulls()}) WHERE false'
+            )
+            return
+        union = " UNION ALL ".join(
+            f"SELECT {COLUMNS_SQL}, _file FROM {table} WHERE _keep" for table in self.tables
+        )
+        dedupe = (
+            # The first file's copy of a repeated event wins; within a file they are the same.
+            " QUALIFY row_number() OVER (PARTITION BY source, event_key ORDER BY _file) = 1"
+            if self.repeated
+            else ""
+        )
+        self.con.execute(
+            f'CREATE VIEW "{self.name}" AS SELECT {COLUMNS_SQL} FROM ({union}){dedupe}'
+        )
+
+    def _count(self, sql: str) -> int:
+        row = self.con.execute(sql).fetchone()
+        return int(row[0]) if row else 0
+
+    def close(self) -> None:
+        self.con.execute(f'DROP VIEW IF EXISTS "{self.name}"')
+        for table in self.tables:
+            self.con.execute(f"DROP TABLE IF EXISTS {table}")
+        self.tables = []
+
+
+def _typed_nulls() -> str:
+    return ", ".join(f'CAST(NULL AS {COLUMN_TYPES[name]}) AS "{name}"' for name in COLUMN_NAMES)
+
+
 def create_events_table(con: duckdb.DuckDBPyConnection, name: str = "events") -> str:
+    con.execute(f'DROP VIEW IF EXISTS "{name}"')
     con.execute(f'DROP TABLE IF EXISTS "{name}"')
     con.execute(create_table_sql(name))
     return name
@@ -39,84 +172,24 @@ def create_events_table(con: duckdb.DuckDBPyConnection, name: str = "events") ->
 def read_file(
     con: duckdb.DuckDBPyConnection, path: Path, source: Source, into: str = "events"
 ) -> FileReport:
-    """Normalise ``path`` as ``source`` and append its events to table ``into``; events whose
-    key is already there (or twice in the file) are counted as duplicates, not added."""
-    report = FileReport(path=str(path), source=source.name)
-    records = load_records(con, path, report, source.reader)
-    normalised = ""
+    """Normalise ``path`` as ``source`` and append its new events to the table ``into``
+    (created with ``create_events_table``); events whose key is already there are counted as
+    duplicates. Copies the events once; ``Batch`` avoids that for large files."""
+    batch = Batch(con, name=f"batch_{uuid.uuid4().hex[:12]}")
     try:
-        normalised = _normalise(con, records, source)
-        if _count(con, f"SELECT count(*) FROM {normalised} WHERE NOT keep") and _count(
-            con, f"SELECT count(*) FROM {normalised} WHERE record_no IS NULL"
-        ):
-            # The fast path does not number lines; read again, slowly, to name them.
-            con.execute(f"DROP TABLE {normalised}")
-            con.execute(f"DROP TABLE {records}")
-            report = FileReport(path=str(path), source=source.name)
-            records = load_records(con, path, report, "json-numbered")
-            normalised = _normalise(con, records, source)
-        _report_refusals(con, normalised, source, report)
-        for shape, count in con.execute(
-            f"SELECT shape, count(*) FROM {normalised} WHERE keep GROUP BY shape ORDER BY shape"
-        ).fetchall():
-            report.shapes[str(shape)] = int(count)
-        _insert_new(con, normalised, into, report)
+        report = batch.read(path, source)
+        before = _count(con, f'SELECT count(*) FROM "{into}"')
+        con.execute(
+            f'INSERT INTO "{into}" SELECT {COLUMNS_SQL} FROM "{batch.name}" AS n '
+            f'WHERE NOT EXISTS (SELECT 1 FROM "{into}" AS e WHERE e.source = n.source '
+            "AND e.event_key = n.event_key)"
+        )
+        added = _count(con, f'SELECT count(*) FROM "{into}"') - before
+        report.duplicates += report.events - added
+        report.events = added
     finally:
-        if normalised:
-            con.execute(f"DROP TABLE IF EXISTS {normalised}")
-        con.execute(f"DROP TABLE IF EXISTS {records}")
+        batch.close()
     return report
-
-
-def _insert_new(
-    con: duckdb.DuckDBPyConnection, normalised: str, into: str, report: FileReport
-) -> None:
-    columns = ", ".join(f'"{name}"' for name in COLUMN_NAMES)
-    kept = _count(con, f"SELECT count(*) FROM {normalised} WHERE keep")
-    # Duplicates are rare: look for them on the keys alone, and only then pay for picking one
-    # row per key.
-    repeated = _count(
-        con,
-        f"SELECT count(*) FROM (SELECT event_key FROM {normalised} WHERE keep "
-        f'GROUP BY event_key HAVING count(*) > 1 UNION ALL SELECT n.event_key FROM "{into}" '
-        f"AS e JOIN {normalised} AS n ON e.source = n.source AND e.event_key = n.event_key "
-        "AND n.keep)",
-    )
-    if not repeated:
-        con.execute(f'INSERT INTO "{into}" SELECT {columns} FROM {normalised} WHERE keep')
-        report.events = kept
-        return
-    before = _count(con, f'SELECT count(*) FROM "{into}"')
-    con.execute(
-        f'INSERT INTO "{into}" SELECT {columns} FROM {normalised} AS n WHERE keep '
-        f'AND NOT EXISTS (SELECT 1 FROM "{into}" AS e WHERE e.source = n.source '
-        "AND e.event_key = n.event_key) "
-        "QUALIFY row_number() OVER (PARTITION BY n.event_key ORDER BY n.record_no) = 1"
-    )
-    report.events = _count(con, f'SELECT count(*) FROM "{into}"') - before
-    report.duplicates = kept - report.events
-
-
-def _normalise(con: duckdb.DuckDBPyConnection, records: str, source: Source) -> str:
-    table = f"{records}_n"
-    con.execute(
-        f"CREATE TEMP TABLE {table} AS SELECT * REPLACE "
-        # Sources without their own key (syslog) are de-duplicated on their content.
-        "(COALESCE(event_key, md5(raw)) AS event_key), "
-        "shape IS NOT NULL AND event_time IS NOT NULL AS keep "
-        f"FROM ({source.select_sql(records)})"
-    )
-    return table
-
-
-def _report_refusals(
-    con: duckdb.DuckDBPyConnection, table: str, source: Source, report: FileReport
-) -> None:
-    rows = con.execute(
-        f"SELECT record_no, shape IS NULL FROM {table} WHERE NOT keep ORDER BY record_no"
-    ).fetchall()
-    for record_no, wrong_shape in rows:
-        report.refuse(record_no, "wrong_source" if wrong_shape else "no_time", source.name)
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:

@@ -16,6 +16,7 @@ import io
 import json
 import os
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,7 @@ REFUSAL_CODES = {
     "no_time": "no readable time",
     "damaged": "damaged record",
     "unreadable": "the file cannot be read",
+    "invalid_syslog": "not a syslog line (RFC 3164 or RFC 5424)",
 }
 
 
@@ -136,20 +138,27 @@ def json_lines(path: Path, report: FileReport) -> Records:
     return _json_lines(path, report)
 
 
+def json_lines_relation(path: Path) -> str | None:
+    """The fast path: SQL reading ``path`` as JSON lines in DuckDB, as ``(record_no, raw)``
+    with ``record_no`` NULL; None when the file does not look like JSON lines. DuckDB refuses
+    the whole file on the first bad line: the caller then reads it with ``load_records``."""
+    head = _first_bytes(path)
+    if not head.strip(b"\xef\xbb\xbf \t\r\n") or not _looks_like_json_lines(head):
+        return None
+    quoted = "'" + str(path).replace("'", "''") + "'"
+    return (
+        "(SELECT CAST(NULL AS BIGINT) AS record_no, CAST(json AS VARCHAR) AS raw "
+        f"FROM read_ndjson_objects({quoted}, maximum_object_size={MAX_RECORD_BYTES}, "
+        "ignore_errors=false))"
+    )
+
+
 def load_records(
     con: duckdb.DuckDBPyConnection, path: Path, report: FileReport, reader: str = "json"
 ) -> str:
-    """Read ``path`` into a new table of records and return its name."""
-    table = f"records_{abs(hash((str(path), id(report)))):x}"
-    if reader == "json-numbered":
-        head = _first_bytes(path)
-        records = (
-            _json_lines(path, report)
-            if _looks_like_json_lines(head)
-            else _json_document(path, report)
-        )
-        _store_numbered(con, table, records, report)
-        return table
+    """Read ``path`` record by record into a new table ``(record_no, raw)`` and return its
+    name; every refused record is named in ``report``."""
+    table = f"records_{uuid.uuid4().hex[:12]}"
     if reader != "json":
         _store_numbered(con, table, RECORD_READERS[reader](path, report), report)
         return table
@@ -158,28 +167,11 @@ def load_records(
         report.refuse(None, "empty")
         con.execute(f"CREATE TEMP TABLE {table} (record_no BIGINT, raw VARCHAR)")
         return table
-    if _looks_like_json_lines(head):
-        try:
-            con.execute(
-                f"CREATE TEMP TABLE {table} AS SELECT CAST(NULL AS BIGINT) AS record_no, "
-                "CAST(json AS VARCHAR) AS raw FROM read_ndjson_objects(?, "
-                f"maximum_object_size={MAX_RECORD_BYTES}, ignore_errors=false)",
-                [str(path)],
-            )
-            report.records = _count(con, table)
-            return table
-        except duckdb.Error:
-            con.execute(f"DROP TABLE IF EXISTS {table}")
-        records = _json_lines(path, report)
-    else:
-        records = _json_document(path, report)
+    records = (
+        _json_lines(path, report) if _looks_like_json_lines(head) else _json_document(path, report)
+    )
     _store_numbered(con, table, records, report)
     return table
-
-
-def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
-    return int(row[0]) if row else 0
 
 
 def _json_lines(path: Path, report: FileReport) -> Records:
@@ -217,7 +209,10 @@ def _json_lines(path: Path, report: FileReport) -> Records:
             try:
                 value = json.loads(text)
             except ValueError as error:
-                code = "truncated" if _at_end(reader) else "invalid_json"
+                # Only a last line without its line end was cut off; others are damaged.
+                code = (
+                    "truncated" if not line.endswith(b"\n") and _at_end(reader) else "invalid_json"
+                )
                 report.refuse(number, code, str(error))
                 continue
             if not isinstance(value, dict):

@@ -22,7 +22,7 @@ class Column:
 COLUMNS: tuple[Column, ...] = (
     Column("event_time", "TIMESTAMP", "when it happened, UTC"),
     Column("source", "VARCHAR", "the source name, e.g. entra-signin"),
-    Column("log_type", "VARCHAR", "signin, directory_audit, mail_audit, file_activity, …"),
+    Column("log_type", "VARCHAR", "signin, directory_audit, office_activity, file_activity, …"),
     Column("event_key", "VARCHAR", "the source's own unique key, for de-duplication"),
     Column("action", "VARCHAR", "what happened: the operation or activity name"),
     Column("result", "VARCHAR", "success, failure or interrupted (NULL when unknown)"),
@@ -54,13 +54,12 @@ COLUMNS: tuple[Column, ...] = (
 COLUMN_NAMES: tuple[str, ...] = tuple(column.name for column in COLUMNS)
 COLUMN_TYPES: dict[str, str] = {column.name: column.type for column in COLUMNS}
 
-# The log types; a Sigma rule's logsource ``service`` names one (see ``sigma_duckdb``).
+# The log types the sources set (``docs/log-schema.md``).
 LOG_TYPES: tuple[str, ...] = (
     "signin",
     "directory_audit",
-    "mail_audit",
+    "office_activity",
     "file_activity",
-    "admin_activity",
     "windows_security",
     "syslog",
 )

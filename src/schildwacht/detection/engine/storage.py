@@ -31,7 +31,10 @@ from schildwacht.detection.engine.schema import COLUMN_NAMES, create_table_sql
 
 MANIFEST = "manifest.json"
 GRACE_SECONDS = 3600
-PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880"
+# Smaller row groups than DuckDB's default: a partitioned write buffers one row group per day
+# being written, and the raw records make rows large.
+PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 32768"
+COLUMNS = ", ".join(f'"{name}"' for name in COLUMN_NAMES)
 
 
 @dataclass(frozen=True)
@@ -87,40 +90,39 @@ class EventStore:
         if not paths:
             con.execute(create_table_sql("events"))
             return 0
-        columns = ", ".join(f'"{name}"' for name in COLUMN_NAMES)
         listed = ", ".join("'" + path.replace("'", "''") + "'" for path in paths)
         # A view cannot take parameters: the paths are written into it, quoted.
         con.execute(
-            f"CREATE VIEW events AS SELECT {columns} "
+            f"CREATE VIEW events AS SELECT {COLUMNS} "
             f"FROM read_parquet([{listed}], union_by_name = true)"
         )
         return len(paths)
 
     # Writing.
 
-    def add(self, con: duckdb.DuckDBPyConnection, table: str, upload: str) -> dict[str, int]:
-        """Store the events of ``table`` not stored before (same source and key), one file per
-        source and day; returns how many events each day received. ``table`` loses the
-        events that were already stored."""
-        self._drop_stored(con, table)
+    def add(self, con: duckdb.DuckDBPyConnection, relation: str, upload: str) -> dict[str, int]:
+        """Store the events of ``relation`` (a table or view of normalised events) that are not
+        stored yet (same source and key), one file per source and day; returns how many events
+        each day received."""
+        new = f'SELECT * FROM "{relation}"{self._not_stored(con, relation)}'
         incoming = self.root / ".incoming" / upload
         if incoming.exists():
             shutil.rmtree(incoming)
         incoming.mkdir(parents=True)
         counts: dict[str, int] = {}
         try:
-            rows = con.execute(
-                f'SELECT source, CAST(event_time AS DATE) AS day, count(*) FROM "{table}" '
-                "GROUP BY ALL ORDER BY ALL"
-            ).fetchall()
+            con.execute(
+                f"CREATE TEMP TABLE _days AS SELECT source, CAST(event_time AS DATE) AS day, "
+                f"count(*) AS n FROM ({new}) GROUP BY ALL ORDER BY ALL"
+            )
+            rows = con.execute("SELECT source, day, n FROM _days").fetchall()
+            con.execute("DROP TABLE _days")
             if not rows:
                 return counts
-            columns = ", ".join(f'"{name}"' for name in COLUMN_NAMES)
             con.execute(
-                f'COPY (SELECT {columns}, CAST(event_time AS DATE) AS day FROM "{table}" '
-                ") "
-                f"TO '{incoming}' ({PARQUET_OPTIONS}, PARTITION_BY (source, day), WRITE_PARTITION_COLUMNS true, "
-                "OVERWRITE_OR_IGNORE true)"
+                f"COPY (SELECT {COLUMNS}, CAST(event_time AS DATE) AS day FROM ({new})) "
+                f"TO '{incoming}' ({PARQUET_OPTIONS}, PARTITION_BY (source, day), "
+                "WRITE_PARTITION_COLUMNS true, OVERWRITE_OR_IGNORE true)"
             )
             manifest = self._read_manifest()
             for source, day, count in rows:
@@ -137,27 +139,27 @@ class EventStore:
             shutil.rmtree(incoming, ignore_errors=True)
         return counts
 
-    def _drop_stored(self, con: duckdb.DuckDBPyConnection, table: str) -> None:
-        """Remove from ``table`` the events already stored: same source and key, looked up
-        only in the files of the days the new events cover."""
+    def _not_stored(self, con: duckdb.DuckDBPyConnection, relation: str) -> str:
+        """A WHERE clause leaving out events already stored (same source and key), looked up
+        only in the files of the days and sources the new events cover; empty when none."""
         bounds = con.execute(
-            f'SELECT min(CAST(event_time AS DATE)), max(CAST(event_time AS DATE)) FROM "{table}"'
+            f"SELECT min(CAST(event_time AS DATE)), max(CAST(event_time AS DATE)), "
+            f'list(DISTINCT source) FROM "{relation}"'
         ).fetchone()
         if not bounds or bounds[0] is None:
-            return
-        first, last = bounds
-        sources = [
-            row[0] for row in con.execute(f'SELECT DISTINCT source FROM "{table}"').fetchall()
-        ]
+            return ""
+        first, last, sources = bounds
         paths = [
-            str(self.root / item.path) for item in self.files(sources) if first <= item.day <= last
+            str(self.root / item.path)
+            for item in self.files(list(sources))
+            if first <= item.day <= last
         ]
         if not paths:
-            return
-        con.execute(
-            f'DELETE FROM "{table}" WHERE source || chr(31) || event_key IN '
-            "(SELECT source || chr(31) || event_key FROM read_parquet(?, union_by_name = true))",
-            [paths],
+            return ""
+        listed = ", ".join("'" + path.replace("'", "''") + "'" for path in paths)
+        return (
+            " WHERE source || chr(31) || event_key NOT IN (SELECT source || chr(31) || event_key "
+            f"FROM read_parquet([{listed}], union_by_name = true))"
         )
 
     def compact(self, con: duckdb.DuckDBPyConnection, min_files: int = 2) -> int:
@@ -176,9 +178,8 @@ class EventStore:
             relative = Path(source) / day / f"{name}.parquet"
             temporary = self.root / source / day / f".{name}.parquet.tmp"
             paths = [str(self.root / item["path"]) for item in items]
-            columns = ", ".join(f'"{column}"' for column in COLUMN_NAMES)
             con.execute(
-                f"COPY (SELECT {columns} FROM read_parquet(?, union_by_name = true) "
+                f"COPY (SELECT {COLUMNS} FROM read_parquet(?, union_by_name = true) "
                 f"ORDER BY event_time) TO '{temporary}' ({PARQUET_OPTIONS})",
                 [paths],
             )

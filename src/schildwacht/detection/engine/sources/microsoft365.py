@@ -78,8 +78,19 @@ def client_address(sql: str) -> str:
 def _audit(x: Extract) -> dict[str, str]:
     user = lower(_field(x, "UserId"))
     status = lower(_field(x, "ResultStatus"))
+    # Outlook's own rule editor (UpdateInboxRules) writes no Parameters but describes the
+    # rule's actions as text in OperationProperties; the first address of a forwarding or
+    # redirecting action is taken from that text, whatever its exact layout.
+    actions = _name_value(x, "OperationProperties", ("RuleActions",))
+    from_actions = (
+        f"CASE WHEN regexp_matches({actions}, '(?i)forward|redirect') THEN NULLIF("
+        f"regexp_extract({actions}, '[A-Za-z0-9._%+''-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+'), "
+        "'') END"
+    )
     forward = text(
-        f"regexp_replace({_name_value(x, 'Parameters', FORWARD_PARAMETERS)}, '^\\s*smtp:', '', 'i')"
+        "regexp_replace(COALESCE("
+        f"{text(_name_value(x, 'Parameters', FORWARD_PARAMETERS))}, {from_actions}), "
+        "'^\\s*smtp:', '', 'i')"
     )
     # Exchange mailbox records name the client address ClientIPAddress, Entra sign-ins
     # through the unified log ActorIpAddress; most workloads use ClientIP.
@@ -98,7 +109,8 @@ def _audit(x: Extract) -> dict[str, str]:
         "source_ip": text(client_address(address)),
         "target": text(
             f"COALESCE({text(_field(x, 'SourceFileName'))}, {text(_field(x, 'ObjectId'))}, "
-            f"{text(_name_value(x, 'Parameters', ('Name',)))})"
+            f"{text(_name_value(x, 'Parameters', ('Name',)))}, "
+            f"{text(_name_value(x, 'OperationProperties', ('RuleName',)))})"
         ),
         "application": text(_field(x, "Workload")),
         "user_agent": text(

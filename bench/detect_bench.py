@@ -5,9 +5,9 @@ Three measurements on the same file of Entra ID sign-ins (``generate_logs.py``),
 fresh Python process so its peak memory (maximum resident set) is its own:
 
 * **limit**: DuckDB reading the file with ``read_json`` into a table, nothing else;
-* **schildwacht**: the application's path end to end: read and normalise (``Batch``), store as
-  Parquet per day (``EventStore.add``), then every rule of the bundled pack over the stored
-  events (``run_rules``);
+* **schildwacht**: the application's path end to end: read, normalise and store as Parquet per
+  day (``EventStore.ingest``), then every rule of the bundled pack over the stored events
+  (``run_rules``);
 * **baseline**: what a board would write without this engine: flatten every event into a
   SQLite table (one column per nested field) and run pySigma's SQLite queries of the same Sigma
   rules one by one. Only the Entra sign-in rules Sigma itself can express take part (the
@@ -44,7 +44,7 @@ SCHILDWACHT = """
 import json, shutil, sys, time
 from pathlib import Path
 from schildwacht.detection.engine.alerts import run_rules
-from schildwacht.detection.engine.ingest import Batch, connect
+from schildwacht.detection.engine.ingest import connect
 from schildwacht.detection.engine.rulepack import load_rule_pack
 from schildwacht.detection.engine.sources import source
 from schildwacht.detection.engine.storage import EventStore
@@ -54,14 +54,9 @@ shutil.rmtree(work / "store", ignore_errors=True)
 steps = {}
 started = time.perf_counter()
 con = connect(memory_limit="1GB", threads=2, temp_directory=str(work / "duckdb-tmp"))
-batch = Batch(con, "incoming")
-report = batch.read(path, source("entra-signin"))
-steps["read_normalise"] = time.perf_counter() - started
-mark = time.perf_counter()
 store = EventStore(work / "store")
-store.add(con, "incoming", "upload-1")
-batch.close()
-steps["store"] = time.perf_counter() - mark
+report, counts = store.ingest(con, path, source("entra-signin"), "upload-1")
+steps["read_normalise_store"] = time.perf_counter() - started
 mark = time.perf_counter()
 store.events_view(con)
 alerts = run_rules(con, load_rule_pack())

@@ -451,7 +451,11 @@ def _found(folder: Path, file: str, source_name: str) -> set[tuple[str, str]]:
 
 @pytest.mark.parametrize(
     ("file", "source_name"),
-    [("signins.jsonl", "entra-signin"), ("entra-audit.jsonl", "entra-audit")],
+    [
+        ("signins.jsonl", "entra-signin"),
+        ("entra-audit.jsonl", "entra-audit"),
+        ("m365-audit.jsonl", "m365-audit"),
+    ],
 )
 def test_every_injected_attack_is_found_and_nothing_else(
     generated: dict[str, Path], file: str, source_name: str

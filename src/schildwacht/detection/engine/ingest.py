@@ -91,12 +91,8 @@ class Batch:
 
     def _normalise(self, table: str, records: str, source: Source, order: int) -> None:
         self.con.execute(
-            f"CREATE TABLE {table} AS SELECT * EXCLUDE (shape, record_no) REPLACE "
-            # Sources without their own key (syslog) are de-duplicated on their content.
-            "(COALESCE(event_key, md5(raw)) AS event_key), shape AS _shape, "
-            f"record_no AS _record_no, {order} AS _file, "
-            "shape IS NOT NULL AND event_time IS NOT NULL AS _keep "
-            f"FROM ({source.select_sql(records)})"
+            f"CREATE TABLE {table} AS SELECT *, {order} AS _file "
+            f"FROM ({normalised_sql(source, records)})"
         )
 
     def _report(self, table: str, source: Source, report: FileReport) -> None:
@@ -156,6 +152,18 @@ class Batch:
         for table in self.tables:
             self.con.execute(f"DROP TABLE IF EXISTS {table}")
         self.tables = []
+
+
+def normalised_sql(source: Source, records: str) -> str:
+    """The normalised columns of ``records`` plus ``_shape``, ``_record_no`` and ``_keep``
+    (false for a record of another source or without a readable time)."""
+    return (
+        "SELECT * EXCLUDE (shape, record_no) REPLACE "
+        # Sources without their own key (syslog) are de-duplicated on their content.
+        "(COALESCE(event_key, md5(raw)) AS event_key), shape AS _shape, "
+        "record_no AS _record_no, shape IS NOT NULL AND event_time IS NOT NULL AS _keep "
+        f"FROM ({source.select_sql(records)})"
+    )
 
 
 def _typed_nulls() -> str:

@@ -27,7 +27,10 @@ from typing import Any
 
 import duckdb
 
+from schildwacht.detection.engine.ingest import Batch, normalised_sql
+from schildwacht.detection.engine.reading import FileReport, json_lines_relation
 from schildwacht.detection.engine.schema import COLUMN_NAMES, create_table_sql
+from schildwacht.detection.engine.sources import Source
 
 MANIFEST = "manifest.json"
 GRACE_SECONDS = 3600
@@ -139,12 +142,103 @@ class EventStore:
             shutil.rmtree(incoming, ignore_errors=True)
         return counts
 
+    def ingest(
+        self, con: duckdb.DuckDBPyConnection, path: Path, source: Source, upload: str
+    ) -> tuple[FileReport, dict[str, int]]:
+        """Read ``path`` as ``source`` and store its new events; returns the file's report
+        and the events stored per day.
+
+        A clean JSON-lines file streams from the file into Parquet in one pass: DuckDB reads,
+        normalises and writes without holding the events in memory. Anything else (a line
+        DuckDB refuses, refused records to name, repeated events, other formats) goes the
+        careful way: ``Batch`` in memory, then ``add``.
+        """
+        fast = json_lines_relation(path) if source.reader == "json" else None
+        if fast is not None:
+            streamed = self._stream(con, fast, path, source, upload)
+            if streamed is not None:
+                return streamed
+        batch = Batch(con, f"incoming_{uuid.uuid4().hex[:12]}")
+        try:
+            report = batch.read(path, source)
+            counts = self.add(con, batch.name, upload)
+        finally:
+            batch.close()
+        report.duplicates += report.events - sum(counts.values())
+        report.events = sum(counts.values())
+        return report, counts
+
+    def _stream(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        records: str,
+        path: Path,
+        source: Source,
+        upload: str,
+    ) -> tuple[FileReport, dict[str, int]] | None:
+        """The one-pass path; None when the file must go the careful way."""
+        incoming = self.root / ".incoming" / upload
+        shutil.rmtree(incoming, ignore_errors=True)
+        incoming.mkdir(parents=True)
+        done = False
+        try:
+            try:
+                con.execute(
+                    f"COPY (SELECT {COLUMNS}, _shape, CASE WHEN _keep THEN "
+                    "CAST(event_time AS DATE) END AS day "
+                    f"FROM ({normalised_sql(source, records)})) TO '{incoming}' "
+                    f"({PARQUET_OPTIONS}, PARTITION_BY (_shape, day), OVERWRITE_OR_IGNORE true)"
+                )
+            except duckdb.Error:
+                return None
+            parts = sorted(incoming.glob("_shape=*/day=*/*.parquet"))
+            good = [part for part in parts if part.parent.name != "day=NULL"]
+            if len(good) != len(parts) or not good:
+                return None  # refused records (or none at all) to name by line
+            listed = ", ".join("'" + str(part).replace("'", "''") + "'" for part in good)
+            relation = f"read_parquet([{listed}])"
+            repeated = _count(
+                con,
+                f"SELECT count(*) - count(DISTINCT event_key) FROM {relation}",
+            ) or _count(con, f"SELECT count(*) FROM {relation}{self._stored_only(con, relation)}")
+            if repeated:
+                return None
+            report = FileReport(path=str(path), source=source.name)
+            counts: dict[str, int] = {}
+            manifest = self._read_manifest()
+            for part in good:
+                shape = part.parent.parent.name.removeprefix("_shape=")
+                day = part.parent.name.removeprefix("day=")
+                count = _count(con, f"SELECT count(*) FROM read_parquet('{part}')")
+                report.shapes[shape] = report.shapes.get(shape, 0) + count
+                counts[day] = counts.get(day, 0) + count
+                relative = Path(source.name) / day / f"{upload}-{shape}-{part.stem}.parquet"
+                (self.root / relative).parent.mkdir(parents=True, exist_ok=True)
+                part.replace(self.root / relative)
+                manifest["files"].append(
+                    StoredFile(source.name, dt.date.fromisoformat(day), str(relative)).as_dict()
+                )
+            self._write_manifest(manifest)
+            report.records = report.events = sum(counts.values())
+            done = True
+            return report, counts
+        finally:
+            shutil.rmtree(incoming, ignore_errors=True)
+            if not done:
+                con.execute("SELECT 1")  # the connection stays usable after a failed COPY
+
+    def _stored_only(self, con: duckdb.DuckDBPyConnection, relation: str) -> str:
+        """A WHERE clause keeping only events of ``relation`` that are already stored."""
+        clause = self._not_stored(con, relation)
+        return clause.replace(" NOT IN ", " IN ", 1) if clause else " WHERE false"
+
     def _not_stored(self, con: duckdb.DuckDBPyConnection, relation: str) -> str:
         """A WHERE clause leaving out events already stored (same source and key), looked up
         only in the files of the days and sources the new events cover; empty when none."""
+        quoted = relation if relation.startswith("read_parquet(") else f'"{relation}"'
         bounds = con.execute(
-            f"SELECT min(CAST(event_time AS DATE)), max(CAST(event_time AS DATE)), "
-            f'list(DISTINCT source) FROM "{relation}"'
+            "SELECT min(CAST(event_time AS DATE)), max(CAST(event_time AS DATE)), "
+            f"list(DISTINCT source) FROM {quoted}"
         ).fetchone()
         if not bounds or bounds[0] is None:
             return ""
@@ -223,3 +317,8 @@ class EventStore:
             if item.source not in newest or item.day > newest[item.source]:
                 newest[item.source] = item.day
         return newest
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row else 0

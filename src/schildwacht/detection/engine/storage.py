@@ -197,9 +197,15 @@ class EventStore:
                 return None  # refused records (or none at all) to name by line
             listed = ", ".join("'" + str(part).replace("'", "''") + "'" for part in good)
             relation = f"read_parquet([{listed}])"
+            # One pass over the keys: rows per written file, and whether a key repeats.
+            per_file = dict(
+                con.execute(
+                    f"SELECT filename, count(*) FROM read_parquet([{listed}], filename = true) "
+                    "GROUP BY filename"
+                ).fetchall()
+            )
             repeated = _count(
-                con,
-                f"SELECT count(*) - count(DISTINCT event_key) FROM {relation}",
+                con, f"SELECT count(*) - count(DISTINCT event_key) FROM {relation}"
             ) or _count(con, f"SELECT count(*) FROM {relation}{self._stored_only(con, relation)}")
             if repeated:
                 return None
@@ -209,7 +215,7 @@ class EventStore:
             for part in good:
                 shape = part.parent.parent.name.removeprefix("_shape=")
                 day = part.parent.name.removeprefix("day=")
-                count = _count(con, f"SELECT count(*) FROM read_parquet('{part}')")
+                count = int(per_file[str(part)])
                 report.shapes[shape] = report.shapes.get(shape, 0) + count
                 counts[day] = counts.get(day, 0) + count
                 relative = Path(source.name) / day / f"{upload}-{shape}-{part.stem}.parquet"

@@ -14,6 +14,7 @@ import pytest
 
 from bench.generate_logs import generate
 from schildwacht.detection.engine.alerts import Alert, run_rules
+from schildwacht.detection.engine.export import export_rules
 from schildwacht.detection.engine.ingest import connect, create_events_table, read_file
 from schildwacht.detection.engine.rulepack import load_rule_pack, rule_texts
 from schildwacht.detection.engine.schema import COLUMN_NAMES
@@ -487,3 +488,148 @@ def test_duckdb_settings_are_explicit() -> None:
     assert settings["threads"] == "1"
     assert settings["memory_limit"].startswith(("244", "256"))
     assert isinstance(con, duckdb.DuckDBPyConnection)
+
+
+# Odd files found in review ------------------------------------------------------------------
+
+
+def read_report(path: Path, source_name: str = "entra-signin") -> tuple[Any, int]:
+    con = connect()
+    create_events_table(con)
+    report = read_file(con, path, source(source_name))
+    row = con.execute("SELECT count(*) FROM events").fetchone()
+    return report, int(row[0]) if row else 0
+
+
+def test_a_long_or_damaged_first_line_does_not_make_a_document(tmp_path: Path) -> None:
+    good = [json.dumps(graph_signin(n, at=START)) for n in range(3)]
+    huge = json.dumps(graph_signin(9, at=START) | {"policies": ["p" * 100] * 1000})
+    (tmp_path / "long.jsonl").write_text("\n".join([huge, *good]) + "\n", encoding="utf-8")
+    (tmp_path / "bad.jsonl").write_text(
+        "\n".join(['{"id": "x", "createdDateTime": ', *good]) + "\n", encoding="utf-8"
+    )
+    report, stored = read_report(tmp_path / "long.jsonl")
+    assert (stored, report.refused) == (4, 0)
+    report, stored = read_report(tmp_path / "bad.jsonl")
+    assert stored == 3
+    assert [(r.record_no, r.code) for r in report.refusals] == [(1, "invalid_json")]
+
+
+def test_api_pages_one_per_line_are_unwrapped(tmp_path: Path) -> None:
+    pages = [
+        {"@odata.context": "x", "value": [graph_signin(n, at=START) for n in range(2)]},
+        {"@odata.context": "x", "value": [graph_signin(n, at=START) for n in range(2, 5)]},
+    ]
+    path = tmp_path / "pages.json"
+    path.write_text("".join(json.dumps(page) + "\n" for page in pages), encoding="utf-8")
+    report, stored = read_report(path)
+    assert (stored, report.refused) == (5, 0)
+
+
+def test_a_damaged_record_inside_an_array_costs_only_that_record(tmp_path: Path) -> None:
+    records = [json.dumps(graph_signin(n, at=START)) for n in range(6)]
+    records[2] = records[2].replace('"userPrincipalName"', '"userPrincipalName" ::')
+    (tmp_path / "array.json").write_text("[\n" + ",\n".join(records) + "\n]", encoding="utf-8")
+    report, stored = read_report(tmp_path / "array.json")
+    assert stored == 5
+    assert [(r.record_no, r.code) for r in report.refusals] == [(3, "invalid_json")]
+
+
+def test_a_cut_off_gzip_keeps_what_came_before(tmp_path: Path) -> None:
+    lines = "".join(json.dumps(graph_signin(n, at=START)) + "\n" for n in range(3000))
+    packed = gzip.compress(lines.encode())
+    (tmp_path / "cut.jsonl.gz").write_bytes(packed[: len(packed) * 2 // 3])
+    report, stored = read_report(tmp_path / "cut.jsonl.gz")
+    assert stored > 1000
+    assert report.refusals[-1].code == "truncated"
+
+
+def test_bom_surrogates_deep_nesting_and_impossible_years(tmp_path: Path) -> None:
+    good = [json.dumps(graph_signin(n, at=START)) for n in range(3)]
+    deep = '{"id": "deep", "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    lines = [
+        "\ufeff" + good[0],
+        '{"id": "s", "createdDateTime": "2026-03-02T08:00:00Z", "userPrincipalName": "\\ud800"}',
+        deep,
+        json.dumps(graph_signin(7, at=START) | {"createdDateTime": "12026-03-02T08:00:00Z"}),
+        "{broken",
+        *good[1:],
+    ]
+    (tmp_path / "odd.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report, stored = read_report(tmp_path / "odd.jsonl")
+    assert stored == 3
+    assert [(r.record_no, r.code) for r in report.refusals] == [
+        (2, "invalid_json"),
+        (3, "invalid_json"),
+        (4, "no_time"),
+        (5, "invalid_json"),
+    ]
+
+
+def test_matches_at_the_same_second_stay_one_alert(tmp_path: Path) -> None:
+    records = [
+        graph_signin(n, at=START + dt.timedelta(hours=2 * (n == 3)), client="IMAP4")
+        for n in (1, 2, 3)
+    ]
+    found = [a for a in alerts_for(tmp_path, records) if a.rule_id == "legacy_auth"]
+    assert [(a.entity, a.count) for a in found] == [("jan@school.nl", 3)]
+
+
+def test_events_without_the_group_field_do_not_add_up(tmp_path: Path) -> None:
+    records = [
+        graph_signin(n, at=START + dt.timedelta(seconds=n), user="", code=50126) for n in range(12)
+    ]
+    assert brute_force(alerts_for(tmp_path, records)) == []
+
+
+def google_login(n: int, at: dt.datetime, *, email: str, ip: str = "203.0.113.7") -> dict[str, Any]:
+    return {
+        "kind": "admin#reports#activity",
+        "id": {
+            "time": at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "uniqueQualifier": str(n),
+            "applicationName": "login",
+            "customerId": "C0",
+        },
+        "actor": {"email": email, "profileId": "1"},
+        "ipAddress": ip,
+        "events": [
+            {
+                "type": "login",
+                "name": "login_failure",
+                "parameters": [
+                    {"name": "login_type", "value": "google_password"},
+                    {"name": "login_failure_type", "value": "login_failure_invalid_password"},
+                ],
+            }
+        ],
+    }
+
+
+def test_google_failures_feed_brute_force_and_spray(tmp_path: Path) -> None:
+    brute = [
+        google_login(n, START + dt.timedelta(seconds=30 * n), email="Piet@School.nl")
+        for n in range(10)
+    ]
+    spray = [
+        google_login(
+            100 + n,
+            START + dt.timedelta(hours=3, minutes=n),
+            email=f"u{n}@school.nl",
+            ip="198.51.100.4",
+        )
+        for n in range(20)
+    ]
+    con = connect()
+    create_events_table(con)
+    read_file(con, write_lines(tmp_path / "g.jsonl", brute + spray), source("google-login"))
+    found = {(a.rule_id, a.entity) for a in run_rules(con, load_rule_pack())}
+    assert found == {("brute_force", "piet@school.nl"), ("password_spray", "198.51.100.4")}
+
+
+def test_sigma_export_lists_a_broken_rule_file(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yml"
+    broken.write_text("title: [unclosed\n", encoding="utf-8")
+    result = export_rules("splunk", [broken])
+    assert "broken.yml" in {rule_id for rule_id, _reason in result.not_exported}
+    assert "legacy_auth" in {rule.rule_id for rule in result.rules}

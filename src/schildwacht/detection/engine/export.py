@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from sigma.backends.elasticsearch import LuceneBackend
 from sigma.backends.kusto import KustoBackend
 from sigma.backends.opensearch import OpensearchLuceneBackend
@@ -28,6 +29,7 @@ from sigma.collection import SigmaCollection
 from sigma.conditions import ConditionFieldEqualsValueExpression
 from sigma.correlations import SigmaCorrelationRule
 from sigma.exceptions import SigmaError
+from sigma.filters import SigmaFilter
 from sigma.pipelines.azuremonitor import azure_monitor_pipeline
 from sigma.rule import SigmaRule
 
@@ -124,8 +126,28 @@ def export_rules(target: str, extra: Iterable[Path] = ()) -> Export:
         raise ValueError(f"unknown target {target!r}; choose from {', '.join(TARGETS)}")
     result = Export(target)
     files = sorted(BUNDLED_SIGMA.glob("*.yml")) + list(extra)
-    texts = [path.read_text(encoding="utf-8") for path in files]
-    collection = SigmaCollection.from_yaml("\n---\n".join(texts))
+    parsed: list[SigmaRule | SigmaCorrelationRule | SigmaFilter] = []
+    for path in files:
+        # Each file on its own: a broken file is listed, the others still export.
+        try:
+            loaded = SigmaCollection.from_yaml(
+                path.read_text(encoding="utf-8"), collect_errors=True, resolve_references=False
+            )
+        except (OSError, UnicodeDecodeError, SigmaError, ValueError, yaml.YAMLError) as error:
+            result.not_exported.append((path.name, f"cannot read: {error}"))
+            continue
+        for rule in loaded.rules:
+            errors = getattr(rule, "errors", [])
+            if errors:
+                result.not_exported.append((str(rule.name or rule.id or path.name), str(errors[0])))
+            elif isinstance(rule, (SigmaRule, SigmaCorrelationRule)):
+                parsed.append(rule)
+    collection = SigmaCollection(parsed)
+    try:
+        collection.resolve_rule_references()
+    except SigmaError as error:
+        result.not_exported.append(("?", f"unresolved rule reference: {error}"))
+        collection = SigmaCollection([r for r in parsed if isinstance(r, SigmaRule)])
     for rule in collection.rules:
         if not isinstance(rule, (SigmaRule, SigmaCorrelationRule)) or not rule._output:
             continue

@@ -24,11 +24,12 @@ def grouped_matches(matches: str, window_seconds: int) -> str:
     return f"""
 WITH m AS ({matches}),
 g AS (
-  SELECT *, CASE WHEN event_time - lag(event_time) OVER (PARTITION BY entity ORDER BY event_time)
-    <= {interval(window_seconds)} THEN 0 ELSE 1 END AS starts
-  FROM m
+  SELECT *, CASE WHEN event_time - lag(event_time) OVER w <= {interval(window_seconds)}
+    THEN 0 ELSE 1 END AS starts
+  FROM m WINDOW w AS (PARTITION BY entity ORDER BY event_time, event_key)
 ),
 s AS (
+  -- The same order as above: with equal times, a different order would start a group late.
   SELECT *, sum(starts) OVER (PARTITION BY entity ORDER BY event_time, event_key
     ROWS UNBOUNDED PRECEDING) AS grp
   FROM g

@@ -161,7 +161,9 @@ def normalised_sql(source: Source, records: str) -> str:
         "SELECT * EXCLUDE (shape, record_no) REPLACE "
         # Sources without their own key (syslog) are de-duplicated on their content.
         "(COALESCE(event_key, md5(raw)) AS event_key), shape AS _shape, "
-        "record_no AS _record_no, shape IS NOT NULL AND event_time IS NOT NULL AS _keep "
+        "record_no AS _record_no, shape IS NOT NULL AND event_time IS NOT NULL "
+        # A time outside any plausible log (a typo'd year) is no readable time either.
+        "AND event_time BETWEEN TIMESTAMP '1990-01-01' AND TIMESTAMP '2100-01-01' AS _keep "
         f"FROM ({source.select_sql(records)})"
     )
 

@@ -15,6 +15,7 @@ import gzip
 import io
 import json
 import os
+import re
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -50,7 +51,7 @@ REFUSAL_CODES = {
     "truncated": "the file ends in the middle of a record",
     "not_object": "not a JSON object",
     "wrong_source": "not a record of this source",
-    "no_time": "no readable time",
+    "no_time": "no readable time (or one before 1990 or after 2100)",
     "damaged": "damaged record",
     "unreadable": "the file cannot be read",
     "invalid_syslog": "not a syslog line (RFC 3164 or RFC 5424)",
@@ -102,28 +103,41 @@ def _open(path: Path) -> IO[bytes]:
 
 
 def _first_bytes(path: Path) -> bytes:
-    with _open(path) as handle:
+    """The first bytes of the (decompressed) file; of a cut-off gzip, what could be read."""
+    try:
+        handle = _open(path)
+    except OSError:
+        return b""
+    with handle:
+        head = b""
         try:
-            return handle.read(_SNIFF_BYTES)
+            while len(head) < _SNIFF_BYTES:
+                chunk = handle.read(min(1 << 14, _SNIFF_BYTES - len(head)))
+                if not chunk:
+                    break
+                head += chunk
         except (OSError, EOFError):
-            return b""
+            pass
+        return head
 
 
 def _looks_like_json_lines(head: bytes) -> bool:
-    """A file whose first line is one whole JSON object is JSON lines; a pretty-printed or
-    single-line document starts with ``[`` or an object that does not end on its line."""
+    """JSON lines, or one JSON document? Decided by the first non-space byte: ``[`` is an
+    array; ``{`` is JSON lines unless the first line is only the start of a pretty-printed
+    object (``{`` alone on its line). A first line that is
+    damaged or longer than the sniffed head still means JSON lines: its line gets named."""
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not text.startswith(b"{"):
         return False
-    first = text.split(b"\n", 1)[0].strip()
-    try:
-        value = json.loads(first)
-    except ValueError:
+    if b"\n" not in text:
+        # One line so far: an object that is whole is a one-line document (an API page).
+        try:
+            json.loads(text)
+        except ValueError:
+            return True
         return False
-    # One object with the records inside (Graph "value", Google "items") is a document.
-    return not (
-        isinstance(value, dict) and ("value" in value or "items" in value) and b"\n" not in text
-    )
+    # Pretty-printers (jq, Python, PowerShell) put the opening brace on a line of its own.
+    return text.split(b"\n", 1)[0].strip() != b"{"
 
 
 Records = Iterator[tuple[int, dict[str, Any]]]
@@ -182,7 +196,13 @@ def _json_lines(path: Path, report: FileReport) -> Records:
         report.refuse(None, "unreadable", str(error))
         return
     with handle:
-        reader: Any = io.BufferedReader(handle, buffer_size=1 << 20)
+        # A gzip stream has its own buffer; another one on top would lose the lines already
+        # decompressed into it when the stream turns out to be cut off.
+        reader: Any = (
+            handle
+            if isinstance(handle, gzip.GzipFile)
+            else io.BufferedReader(handle, buffer_size=1 << 20)
+        )
         number = 0
         while True:
             try:
@@ -201,6 +221,8 @@ def _json_lines(path: Path, report: FileReport) -> Records:
             stripped = line.strip()
             if not stripped:
                 continue
+            if number == 1:
+                stripped = stripped.removeprefix(b"\xef\xbb\xbf")
             try:
                 text = stripped.decode("utf-8")
             except UnicodeDecodeError as error:
@@ -208,6 +230,9 @@ def _json_lines(path: Path, report: FileReport) -> Records:
                 continue
             try:
                 value = json.loads(text)
+            except RecursionError:
+                report.refuse(number, "invalid_json", "nested too deeply")
+                continue
             except ValueError as error:
                 # Only a last line without its line end was cut off; others are damaged.
                 code = (
@@ -218,7 +243,32 @@ def _json_lines(path: Path, report: FileReport) -> Records:
             if not isinstance(value, dict):
                 report.refuse(number, "not_object", type(value).__name__)
                 continue
+            page = _page_records(value)
+            if page is not None:
+                # An API page on one line (appended responses): its records, numbered by
+                # the line.
+                for record in page:
+                    if isinstance(record, dict):
+                        yield number, record
+                    else:
+                        report.refuse(number, "not_object", type(record).__name__)
+                continue
             yield number, value
+
+
+def _page_records(value: dict[str, Any]) -> list[Any] | None:
+    """The records of a Graph (``value``) or Google Reports (``items``) API page, else None."""
+    for key in ("value", "items"):
+        inner = value.get(key)
+        if isinstance(inner, list) and (
+            "@odata.context" in value
+            or "kind" in value
+            or "nextPageToken" in value
+            or "@odata.nextLink" in value
+            or len(value) == 1
+        ):
+            return inner
+    return None
 
 
 def _skip_rest_of_line(reader: Any) -> None:
@@ -252,12 +302,15 @@ def _json_document(path: Path, report: FileReport) -> Records:
         return
     try:
         document = json.loads(text)
+    except RecursionError:
+        report.refuse(None, "invalid_json", "nested too deeply")
+        return
     except ValueError:
         yield from _salvage_array(text, report)
         return
     if isinstance(document, dict):
-        inner = document.get("value", document.get("items"))
-        document = inner if isinstance(inner, list) else [document]
+        page = _page_records(document)
+        document = page if page is not None else [document]
     if not isinstance(document, list):
         report.refuse(None, "not_object", type(document).__name__)
         return
@@ -269,15 +322,19 @@ def _json_document(path: Path, report: FileReport) -> Records:
 
 
 def _salvage_array(text: str, report: FileReport) -> Records:
-    """Decode an array's elements one at a time, so a damaged or cut-off document still
-    gives the records before the damage."""
+    """Decode a damaged document's records one at a time: the array at the top (or the
+    ``value``/``items`` array of a page object). A damaged record is refused and reading goes
+    on at the next record; a cut-off end keeps everything before it."""
     decoder = json.JSONDecoder()
-    start = text.find("[")
-    if start < 0:
-        report.refuse(None, "invalid_json", "no JSON array or object found")
-        return
-    # An object wrapping the array ({"value": [...]}) is salvaged from its array.
-    position = start + 1
+    body = text.lstrip()
+    if body.startswith("["):
+        position = text.index("[") + 1
+    else:
+        found = re.search(r'"(?:value|items)"\s*:\s*\[', text)
+        if not found:
+            report.refuse(None, "invalid_json", "no JSON array of records found")
+            return
+        position = found.end()
     number = 0
     length = len(text)
     while position < length:
@@ -288,15 +345,35 @@ def _salvage_array(text: str, report: FileReport) -> Records:
         number += 1
         try:
             value, position = decoder.raw_decode(text, position)
-        except ValueError as error:
-            rest = text[position:].strip()
-            code = "truncated" if not rest.rstrip("]} \t\r\n").count("{") <= 1 else "invalid_json"
-            report.refuse(number, code, str(error))
+        except RecursionError:
+            report.refuse(number, "invalid_json", "nested too deeply")
             return
+        except ValueError as error:
+            following = _next_record(text, position)
+            if following is None:
+                report.refuse(number, "truncated", str(error))
+                return
+            report.refuse(number, "invalid_json", str(error))
+            position = following
+            continue
         if isinstance(value, dict):
             yield number, value
         else:
             report.refuse(number, "not_object", type(value).__name__)
+
+
+def _next_record(text: str, position: int) -> int | None:
+    """Where the next whole record starts after a damaged one, or None when no whole record
+    follows (the document was cut off)."""
+    decoder = json.JSONDecoder()
+    for found in re.finditer(r"[,\[]\s*\{", text[position + 1 :]):
+        start = position + 1 + found.end() - 1
+        try:
+            decoder.raw_decode(text, start)
+        except (ValueError, RecursionError):
+            continue
+        return start
+    return None
 
 
 def _store_numbered(
@@ -312,7 +389,14 @@ def _store_numbered(
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             count = 0
             for number, value in records:
-                out.write(json.dumps({"n": number, "r": value}, ensure_ascii=False))
+                line = json.dumps({"n": number, "r": value}, ensure_ascii=False)
+                try:
+                    line.encode("utf-8")
+                except UnicodeEncodeError:
+                    # A lone surrogate escape (\ud800) is valid JSON text but no character.
+                    report.refuse(number, "invalid_json", "a \\u escape that is no character")
+                    continue
+                out.write(line)
                 out.write("\n")
                 count += 1
         report.records = count + report.refused

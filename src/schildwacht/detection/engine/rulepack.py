@@ -220,9 +220,10 @@ def _single(backend: DuckDBBackend, rule: SigmaRule, origin: str) -> Rule:
         else "COALESCE(" + ", ".join(f'"{name}"' for name in DEFAULT_ENTITY) + ")"
     )
     window = _seconds(rule.custom_attributes.get("window"), DEFAULT_WINDOW_SECONDS)
+    # An event without the entity is an alert of its own, never lumped with other unknowns.
     matches = (
-        f"SELECT COALESCE(CAST({entity} AS VARCHAR), '?') AS entity, event_time, event_key "
-        f"FROM events WHERE {where}"
+        f"SELECT COALESCE(CAST({entity} AS VARCHAR), '? ' || event_key) AS entity, event_time, "
+        f"event_key FROM events WHERE {where}"
     )
     return Rule(
         _rule_id(rule),
@@ -251,6 +252,9 @@ def _correlation(backend: DuckDBBackend, rule: SigmaCorrelationRule, origin: str
         if group
         else "'*'"
     )
+    # As in SIEMs, an event without a value for a group-by field belongs to no group: failures
+    # of unknown accounts must not add up as if they were one account.
+    grouped = " AND ".join(f"{sql} IS NOT NULL" for sql in group) or "true"
     value = "NULL"
     if rule.type == SigmaCorrelationType.EVENT_COUNT:
         measure, threshold = "count(*)", int(condition.count)  # type: ignore[union-attr]
@@ -275,9 +279,9 @@ def _correlation(backend: DuckDBBackend, rule: SigmaCorrelationRule, origin: str
         base_sources, where = _where(base, backend)
         sources.extend(base_sources)
         parts.append(
-            f"SELECT COALESCE({entity}, '?') AS entity, event_time, event_key, "
+            f"SELECT {entity} AS entity, event_time, event_key, "
             f"CAST({value} AS VARCHAR) AS value, {sql_literal(_rule_id(base))} AS rule_name "
-            f"FROM events WHERE {where}"
+            f"FROM events WHERE {where} AND {grouped}"
         )
     if not parts:
         raise ValueError("correlation names no rules")

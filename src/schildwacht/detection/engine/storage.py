@@ -124,7 +124,7 @@ class EventStore:
                 return counts
             con.execute(
                 f"COPY (SELECT {COLUMNS}, CAST(event_time AS DATE) AS day FROM ({new})) "
-                f"TO '{incoming}' ({PARQUET_OPTIONS}, PARTITION_BY (source, day), "
+                f"TO {_quoted(incoming)} ({PARQUET_OPTIONS}, PARTITION_BY (source, day), "
                 "WRITE_PARTITION_COLUMNS true, OVERWRITE_OR_IGNORE true)"
             )
             manifest = self._read_manifest()
@@ -186,7 +186,7 @@ class EventStore:
                 con.execute(
                     f"COPY (SELECT {COLUMNS}, _shape, CASE WHEN _keep THEN "
                     "CAST(event_time AS DATE) END AS day "
-                    f"FROM ({normalised_sql(source, records)})) TO '{incoming}' "
+                    f"FROM ({normalised_sql(source, records)})) TO {_quoted(incoming)} "
                     f"({PARQUET_OPTIONS}, PARTITION_BY (_shape, day), OVERWRITE_OR_IGNORE true)"
                 )
             except duckdb.Error:
@@ -280,7 +280,7 @@ class EventStore:
             paths = [str(self.root / item["path"]) for item in items]
             con.execute(
                 f"COPY (SELECT {COLUMNS} FROM read_parquet(?, union_by_name = true) "
-                f"ORDER BY event_time) TO '{temporary}' ({PARQUET_OPTIONS})",
+                f"ORDER BY event_time) TO {_quoted(temporary)} ({PARQUET_OPTIONS})",
                 [paths],
             )
             temporary.replace(self.root / relative)
@@ -328,3 +328,8 @@ class EventStore:
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     row = con.execute(sql).fetchone()
     return int(row[0]) if row else 0
+
+
+def _quoted(path: Path | str) -> str:
+    """A path as an SQL string literal."""
+    return "'" + str(path).replace("'", "''") + "'"

@@ -16,9 +16,10 @@ from bench.generate_logs import generate
 from schildwacht.detection.engine.alerts import Alert, run_rules
 from schildwacht.detection.engine.export import export_rules
 from schildwacht.detection.engine.ingest import connect, create_events_table, read_file
-from schildwacht.detection.engine.rulepack import load_rule_pack, rule_texts
+from schildwacht.detection.engine.rulepack import load_rule_pack
 from schildwacht.detection.engine.schema import COLUMN_NAMES
 from schildwacht.detection.engine.sources import source
+from schildwacht.detection.queries import RULE_TEXTS
 
 SIGNIN = source("entra-signin")
 START = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
@@ -425,13 +426,9 @@ def test_rules_that_cannot_run_are_reported_with_their_reason(tmp_path: Path) ->
 def test_the_bundled_pack_loads_completely() -> None:
     pack = load_rule_pack()
     assert pack.skipped == []
-    # Every bundled rule has its Dutch and English title and explanation.
-    texts = rule_texts()
-    assert set(texts) == {rule.rule_id for rule in pack.rules}
-    for text in texts.values():
-        assert all(
-            text[part][language].strip() for part in ("title", "why") for language in ("nl", "en")
-        )
+    # Every bundled rule has its Dutch title and explanation for the application.
+    assert set(RULE_TEXTS) == {rule.rule_id for rule in pack.rules}
+    assert all(str(title).strip() and str(why).strip() for title, why in RULE_TEXTS.values())
     assert {rule.rule_id for rule in pack.rules} >= {
         "brute_force",
         "password_spray",

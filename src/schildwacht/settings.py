@@ -7,6 +7,7 @@ helpers in ``schildwacht.lib.env``. Outside demo mode a missing secret stops sta
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from pathlib import Path
 
@@ -112,6 +113,7 @@ INSTALLED_APPS = [
     "schildwacht.risks",
     "schildwacht.incidents",
     "schildwacht.people",
+    "schildwacht.detection",
 ]
 
 MIDDLEWARE = [
@@ -328,3 +330,18 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # The date by which boards should meet the normenkader (PRODUCT.md: "end of 2027" in the brief,
 # later policy news speaks of 2030), so a setting, never a constant. Plans project against it.
 TARGET_DATE = env_date("SCHILDWACHT_TARGET_DATE", dt.date(2027, 12, 31))
+
+# Log analysis (detection app): DuckDB's memory and threads in the worker, and the largest log
+# file one upload may be. The memory value goes into DuckDB's own setting, so it is checked
+# here. An upload through the web or the API also passes the request cap above
+# (SCHILDWACHT_MAX_REQUEST_MB): raise that too to accept large log files.
+DETECTION_MEMORY_LIMIT = env_str("SCHILDWACHT_DETECTION_MEMORY", "1GB") or "1GB"
+if not re.fullmatch(r"\d{1,6}(\.\d{1,3})?\s?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", DETECTION_MEMORY_LIMIT):
+    raise ImproperlyConfigured(
+        "SCHILDWACHT_DETECTION_MEMORY must be an amount such as 512MB or 2GB, "
+        f"not {DETECTION_MEMORY_LIMIT!r}."
+    )
+DETECTION_THREADS = env_int("SCHILDWACHT_DETECTION_THREADS", 2, minimum=1)
+DETECTION_MAX_UPLOAD_BYTES = (
+    env_int("SCHILDWACHT_DETECTION_MAX_UPLOAD_MB", 2048, minimum=1) * 1024 * 1024
+)

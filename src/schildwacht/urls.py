@@ -20,6 +20,7 @@ urlpatterns = [
     path("risicos/", include("schildwacht.risks.urls")),
     path("incidenten/", include("schildwacht.incidents.urls")),
     path("mensen/", include("schildwacht.people.urls")),
+    path("detectie/", include("schildwacht.detection.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
 ]

@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 
 from schildwacht.api import (
     assessments,
+    detection,
     dpia,
     frameworks,
     incidents,
@@ -46,6 +47,7 @@ api.add_router("", dpia.router)
 api.add_router("", risks.router)
 api.add_router("", incidents.router)
 api.add_router("", people.router)
+api.add_router("", detection.router)
 
 
 @api.exception_handler(Http404)

@@ -33,6 +33,7 @@ from schildwacht.demo.schema import (
     PlanData,
     load_demo_data,
 )
+from schildwacht.detection.demo import load_demo_detection
 from schildwacht.dpia.demo import ensure_demo_dpias
 from schildwacht.frameworks.models import Framework
 from schildwacht.frameworks.services import load_catalogues
@@ -266,6 +267,9 @@ def _load_landscapes(data: DemoData, organisations: dict[str, Organisation]) -> 
             applications.get(name=landscape.dpia_done),
             applications.get(name=landscape.dpia_missing),
         )
+        if landscape.level == "po":
+            # Log analysis: a week of sign-ins with three attacks, through the real ingest.
+            load_demo_detection(DEMO_ACTOR, board)
 
 
 def load_demo(data: DemoData | None = None) -> list[DemoAccount]:

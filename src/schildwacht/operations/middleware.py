@@ -6,11 +6,14 @@ so an oversized upload is refused at once with 413 instead of being streamed to 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+
+LOG_UPLOAD_PATH = re.compile(r"^/(detectie/uploaden/|api/v1/(organisations/\d+/)?log-uploads$)")
 
 
 class RequestSizeLimitMiddleware:
@@ -24,9 +27,15 @@ class RequestSizeLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > settings.MAX_REQUEST_SIZE:
+        # Log files are large by nature; their upload paths have their own, larger limit
+        # (the file is streamed to disk, never held in memory); the upload form names the
+        # field when a file is over the log limit.
+        limit = settings.MAX_REQUEST_SIZE
+        if LOG_UPLOAD_PATH.search(request.path):
+            limit = max(limit, settings.DETECTION_MAX_UPLOAD_BYTES + 1024 * 1024)
+        if length > limit:
             message = _("Het verzoek is te groot (meer dan %(mb)d MB).") % {
-                "mb": settings.MAX_REQUEST_SIZE // (1024 * 1024)
+                "mb": limit // (1024 * 1024)
             }
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": message}, status=413)

@@ -19,6 +19,7 @@ from typing import Any
 from django.db import DatabaseError, close_old_connections, transaction
 from django.utils import timezone
 
+from schildwacht.detection import tasks as detection_tasks
 from schildwacht.incidents import tasks as incident_tasks
 from schildwacht.operations import tasks
 from schildwacht.operations.models import ScheduledJobRun
@@ -52,6 +53,10 @@ JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("agreement_expiry", Period.DAILY, supplier_tasks.agreement_expiry),
     # Hourly: the 24- and 48-hour reminders of the 72-hour clock must not wait a day.
     PeriodicJob("breach_reminders", Period.HOURLY, incident_tasks.breach_reminders),
+    # Log analysis: upkeep of every board's event store, and uploads a stopped worker left.
+    PeriodicJob("compact_logs", Period.DAILY, detection_tasks.compact_logs),
+    PeriodicJob("purge_logs", Period.DAILY, detection_tasks.purge_logs),
+    PeriodicJob("restart_uploads", Period.HOURLY, detection_tasks.restart_uploads),
 )
 
 

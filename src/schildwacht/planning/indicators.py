@@ -31,6 +31,12 @@ INDICATORS: dict[str, tuple[str, str, Promise]] = {
         "risk_register_figure",
         _("risico's met eigenaar en gekozen behandeling (en een geldige acceptatie)"),
     ),
+    # Basismaatregel 10 (detection app): sources set up that delivered within seven days.
+    "detection.log_sources": (
+        "schildwacht.detection.queries",
+        "log_sources",
+        _("logbronnen die de afgelopen zeven dagen gebeurtenissen leverden"),
+    ),
     "suppliers.agreement_coverage": (
         "schildwacht.suppliers.queries",
         "agreement_coverage",

@@ -93,7 +93,8 @@ def _backend(target: str, rule: SigmaRule | SigmaCorrelationRule) -> Any:
     table = KUSTO_TABLES.get((base.logsource.product or "", base.logsource.service or ""))
     if table is None:
         raise ValueError("no Log Analytics table for this log source")
-    return KustoBackend(processing_pipeline=azure_monitor_pipeline(query_table=table))
+    pipeline: Any = azure_monitor_pipeline(query_table=table)
+    return KustoBackend(processing_pipeline=pipeline)
 
 
 def _base_rules(rule: SigmaRule | SigmaCorrelationRule) -> list[SigmaRule]:
@@ -168,7 +169,9 @@ def export_rules(target: str, extra: Iterable[Path] = ()) -> Export:
             continue
         try:
             backend = _backend(target, rule)
-            parts = [*_base_rules(rule), rule] if isinstance(rule, SigmaCorrelationRule) else [rule]
+            parts: list[SigmaRule | SigmaCorrelationRule | SigmaFilter] = [*_base_rules(rule)]
+            if isinstance(rule, SigmaCorrelationRule):
+                parts.append(rule)
             queries = backend.convert(SigmaCollection(parts))
         except (SigmaError, NotImplementedError, ValueError, KeyError, TypeError) as error:
             result.not_exported.append((rule_id, str(error) or type(error).__name__))

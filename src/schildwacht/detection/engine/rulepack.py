@@ -36,7 +36,6 @@ from schildwacht.detection.engine.sigma_duckdb import (
 )
 
 BUNDLED_SIGMA = Path(__file__).resolve().parent.parent / "rules" / "sigma"
-PACK_TEXTS = Path(__file__).resolve().parent.parent / "rules" / "pack.yaml"
 DEFAULT_WINDOW_SECONDS = 3600
 # Whom an alert of a single-event rule is about when the rule does not say.
 DEFAULT_ENTITY = ("user_name", "target_user", "source_ip", "device")
@@ -119,15 +118,6 @@ def load_rule_pack(extra: Iterable[Path] = (), *, bundled: bool = True) -> RuleP
             )
     _check_against_duckdb(pack)
     return pack
-
-
-def rule_texts() -> dict[str, dict[str, dict[str, str]]]:
-    """The bundled rules' titles and explanations per language:
-    ``{rule_id: {"title": {"nl": …, "en": …}, "why": {…}}}``."""
-    with PACK_TEXTS.open(encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
-    texts: dict[str, dict[str, dict[str, str]]] = data["rules"]
-    return texts
 
 
 def _load_collection(files: list[Path], pack: RulePack) -> SigmaCollection:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import time
 import uuid
@@ -33,6 +34,7 @@ from schildwacht.detection.engine.schema import COLUMN_NAMES, create_table_sql
 from schildwacht.detection.engine.sources import Source
 
 MANIFEST = "manifest.json"
+_DAY = re.compile(r"day=\d{4}-\d{2}-\d{2}")
 GRACE_SECONDS = 3600
 # Smaller row groups than DuckDB's default: a partitioned write buffers one row group per day
 # being written, and the raw records make rows large.
@@ -192,7 +194,13 @@ class EventStore:
             except duckdb.Error:
                 return None
             parts = sorted(incoming.glob("_shape=*/day=*/*.parquet"))
-            good = [part for part in parts if part.parent.name != "day=NULL"]
+            # Refused records land in DuckDB's partition for NULL (no shape, or no day).
+            good = [
+                part
+                for part in parts
+                if _DAY.fullmatch(part.parent.name)
+                and part.parent.parent.name != "_shape=__HIVE_DEFAULT_PARTITION__"
+            ]
             if len(good) != len(parts) or not good:
                 return None  # refused records (or none at all) to name by line
             listed = ", ".join("'" + str(part).replace("'", "''") + "'" for part in good)

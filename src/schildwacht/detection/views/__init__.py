@@ -1,0 +1,1 @@
+"""Pages of the log analysis under ``/detectie/``."""

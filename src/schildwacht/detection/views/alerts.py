@@ -35,6 +35,7 @@ from schildwacht.detection.queries import (
 )
 from schildwacht.detection.views.common import (
     active_board,
+    may_change,
     page_of,
     refused,
     render_partial,
@@ -91,7 +92,15 @@ def alert_list(request: HttpRequest) -> HttpResponse:
         request,
         "detection/alerts.html",
         "detection/_alerts.html",
-        {"board": board, "form": form, "page": page, "query": query, "current": "alerts"},
+        {
+            "board": board,
+            "form": form,
+            "page": page,
+            "query": query,
+            "current": "alerts",
+            # The sub-menu offers "Logbestand uploaden" to those who may upload.
+            "may_change": may_change(request, board),
+        },
     )
 
 

@@ -13,6 +13,8 @@ import pytest
 
 from bench.generate_logs import generate
 
+pytestmark = pytest.mark.dbless
+
 SCRIPT = Path(sys.executable).with_name("schildwacht")
 
 

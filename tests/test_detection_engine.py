@@ -21,6 +21,8 @@ from schildwacht.detection.engine.schema import COLUMN_NAMES
 from schildwacht.detection.engine.sources import source
 from schildwacht.detection.queries import RULE_TEXTS
 
+pytestmark = pytest.mark.dbless
+
 SIGNIN = source("entra-signin")
 START = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
 

@@ -16,6 +16,8 @@ from schildwacht.detection.engine.ingest import connect, create_events_table, re
 from schildwacht.detection.engine.reading import FileReport
 from schildwacht.detection.engine.sources import source
 
+pytestmark = pytest.mark.dbless
+
 GOOGLE = Path(__file__).parent / "data" / "logs" / "google"
 FILES = {
     "google-login": GOOGLE / "login.json",

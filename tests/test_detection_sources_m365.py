@@ -10,10 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pytest
 
 from schildwacht.detection.engine.ingest import connect, create_events_table, read_file
 from schildwacht.detection.engine.reading import FileReport
 from schildwacht.detection.engine.sources import source
+
+pytestmark = pytest.mark.dbless
 
 LOGS = Path(__file__).parent / "data" / "logs"
 AUDIT = LOGS / "m365" / "audit.jsonl"

@@ -19,6 +19,8 @@ from schildwacht.detection.engine.reading import FileReport
 from schildwacht.detection.engine.sources import source
 from schildwacht.detection.engine.sources.syslog import NotSyslog, parse_line
 
+pytestmark = pytest.mark.dbless
+
 LOGS = Path(__file__).parent / "data" / "logs"
 SYSLOG = source("syslog")
 # The sample's lines are from October; the file was last written on 13 October 2026.

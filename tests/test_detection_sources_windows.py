@@ -12,10 +12,13 @@ from typing import Any
 
 import duckdb
 import evtx
+import pytest
 
 from schildwacht.detection.engine.ingest import connect, create_events_table, read_file
 from schildwacht.detection.engine.reading import FileReport
 from schildwacht.detection.engine.sources import source
+
+pytestmark = pytest.mark.dbless
 
 LOGS = Path(__file__).parent / "data" / "logs"
 # A real EVTX file: five events written with Write-EventLog to a log of its own (see README).

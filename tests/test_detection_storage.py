@@ -16,6 +16,8 @@ from schildwacht.detection.engine.sources import source
 from schildwacht.detection.engine.storage import EventStore
 from tests.test_detection_engine import START, graph_signin, write_lines
 
+pytestmark = pytest.mark.dbless
+
 SIGNIN = source("entra-signin")
 
 

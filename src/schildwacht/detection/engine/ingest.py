@@ -19,10 +19,13 @@ from schildwacht.detection.engine.reading import (
     json_lines_relation,
     load_records,
 )
-from schildwacht.detection.engine.schema import COLUMN_NAMES, COLUMN_TYPES, create_table_sql
+from schildwacht.detection.engine.schema import (
+    COLUMN_NAMES,
+    COLUMN_TYPES,
+    COLUMNS_SQL,
+    create_table_sql,
+)
 from schildwacht.detection.engine.sources import Source
-
-COLUMNS_SQL = ", ".join(f'"{name}"' for name in COLUMN_NAMES)
 
 
 def connect(
@@ -144,8 +147,7 @@ class Batch:
         )
 
     def _count(self, sql: str) -> int:
-        row = self.con.execute(sql).fetchone()
-        return int(row[0]) if row else 0
+        return count_rows(self.con, sql)
 
     def close(self) -> None:
         self.con.execute(f'DROP VIEW IF EXISTS "{self.name}"')
@@ -188,13 +190,13 @@ def read_file(
     batch = Batch(con, name=f"batch_{uuid.uuid4().hex[:12]}")
     try:
         report = batch.read(path, source)
-        before = _count(con, f'SELECT count(*) FROM "{into}"')
+        before = count_rows(con, f'SELECT count(*) FROM "{into}"')
         con.execute(
             f'INSERT INTO "{into}" SELECT {COLUMNS_SQL} FROM "{batch.name}" AS n '
             f'WHERE NOT EXISTS (SELECT 1 FROM "{into}" AS e WHERE e.source = n.source '
             "AND e.event_key = n.event_key)"
         )
-        added = _count(con, f'SELECT count(*) FROM "{into}"') - before
+        added = count_rows(con, f'SELECT count(*) FROM "{into}"') - before
         report.duplicates += report.events - added
         report.events = added
     finally:
@@ -202,6 +204,7 @@ def read_file(
     return report
 
 
-def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+def count_rows(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    """The number a ``SELECT count(*) …`` returns."""
     row = con.execute(sql).fetchone()
     return int(row[0]) if row else 0

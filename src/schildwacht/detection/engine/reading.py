@@ -25,6 +25,8 @@ from typing import IO, Any
 
 import duckdb
 
+from schildwacht.detection.engine.schema import sql_literal
+
 # A single event of several megabytes happens (Entra records with many policies, EVTX dumps);
 # beyond this a line is refused by name rather than read into memory.
 MAX_RECORD_BYTES = 64 * 1024 * 1024
@@ -159,10 +161,9 @@ def json_lines_relation(path: Path) -> str | None:
     head = _first_bytes(path)
     if not head.strip(b"\xef\xbb\xbf \t\r\n") or not _looks_like_json_lines(head):
         return None
-    quoted = "'" + str(path).replace("'", "''") + "'"
     return (
         "(SELECT CAST(NULL AS BIGINT) AS record_no, CAST(json AS VARCHAR) AS raw "
-        f"FROM read_ndjson_objects({quoted}, maximum_object_size={MAX_RECORD_BYTES}, "
+        f"FROM read_ndjson_objects({sql_literal(path)}, maximum_object_size={MAX_RECORD_BYTES}, "
         "ignore_errors=false))"
     )
 

@@ -27,13 +27,8 @@ from sigma.types import SigmaString
 
 from schildwacht.detection.engine.analytics import ANALYTICS
 from schildwacht.detection.engine.grouping import grouped_matches, windowed_threshold
-from schildwacht.detection.engine.schema import create_table_sql
-from schildwacht.detection.engine.sigma_duckdb import (
-    DuckDBBackend,
-    field_sql,
-    sources_for,
-    sql_literal,
-)
+from schildwacht.detection.engine.schema import create_table_sql, sql_literal
+from schildwacht.detection.engine.sigma_duckdb import DuckDBBackend, field_sql, sources_for
 
 BUNDLED_SIGMA = Path(__file__).resolve().parent.parent / "rules" / "sigma"
 DEFAULT_WINDOW_SECONDS = 3600

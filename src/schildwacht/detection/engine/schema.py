@@ -7,6 +7,7 @@ log type). A column a source does not carry stays NULL; the whole original recor
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -53,6 +54,19 @@ COLUMNS: tuple[Column, ...] = (
 
 COLUMN_NAMES: tuple[str, ...] = tuple(column.name for column in COLUMNS)
 COLUMN_TYPES: dict[str, str] = {column.name: column.type for column in COLUMNS}
+# The normalised columns as a SELECT list, in their order.
+COLUMNS_SQL = ", ".join(f'"{name}"' for name in COLUMN_NAMES)
+
+
+def sql_literal(text: object) -> str:
+    """A value as an SQL string literal (quotes doubled)."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def sql_list(items: Iterable[object]) -> str:
+    """Strings (or paths) as a DuckDB list literal, e.g. for ``read_parquet([...])``."""
+    return "[" + ", ".join(sql_literal(item) for item in items) + "]"
+
 
 # The log types the sources set (``docs/log-schema.md``).
 LOG_TYPES: tuple[str, ...] = (

@@ -45,7 +45,7 @@ from sigma.types import (
     SpecialChars,
 )
 
-from schildwacht.detection.engine.schema import COLUMN_NAMES
+from schildwacht.detection.engine.schema import COLUMN_NAMES, sql_literal
 
 MAPPING_FILE = Path(__file__).resolve().parent.parent / "data" / "sigma_mapping.yaml"
 
@@ -84,7 +84,7 @@ def field_sql(field: str) -> str:
     if column:
         return f'"{column}"'
     path = "$." + ".".join('"' + part.replace('"', "") + '"' for part in field.split("."))
-    return "json_extract_string(raw, '" + path.replace("'", "''") + "')"
+    return f"json_extract_string(raw, {sql_literal(path)})"
 
 
 @cache
@@ -99,10 +99,6 @@ def check_regex(pattern: str) -> None:
         _regex_checker().execute("SELECT regexp_matches('', ?)", [pattern]).fetchall()
     except duckdb.Error as error:
         raise NotImplementedError(f"regular expression not supported by DuckDB: {error}") from None
-
-
-def sql_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 class DuckDBBackend(TextQueryBackend):

@@ -28,9 +28,14 @@ from typing import Any
 
 import duckdb
 
-from schildwacht.detection.engine.ingest import Batch, normalised_sql
+from schildwacht.detection.engine.ingest import Batch, count_rows, normalised_sql
 from schildwacht.detection.engine.reading import FileReport, json_lines_relation
-from schildwacht.detection.engine.schema import COLUMN_NAMES, create_table_sql
+from schildwacht.detection.engine.schema import (
+    COLUMNS_SQL,
+    create_table_sql,
+    sql_list,
+    sql_literal,
+)
 from schildwacht.detection.engine.sources import Source
 
 MANIFEST = "manifest.json"
@@ -39,7 +44,6 @@ GRACE_SECONDS = 3600
 # Smaller row groups than DuckDB's default: a partitioned write buffers one row group per day
 # being written, and the raw records make rows large.
 PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 32768"
-COLUMNS = ", ".join(f'"{name}"' for name in COLUMN_NAMES)
 
 
 @dataclass(frozen=True)
@@ -95,11 +99,10 @@ class EventStore:
         if not paths:
             con.execute(create_table_sql("events"))
             return 0
-        listed = ", ".join("'" + path.replace("'", "''") + "'" for path in paths)
         # A view cannot take parameters: the paths are written into it, quoted.
         con.execute(
-            f"CREATE VIEW events AS SELECT {COLUMNS} "
-            f"FROM read_parquet([{listed}], union_by_name = true)"
+            f"CREATE VIEW events AS SELECT {COLUMNS_SQL} "
+            f"FROM read_parquet({sql_list(paths)}, union_by_name = true)"
         )
         return len(paths)
 
@@ -125,8 +128,8 @@ class EventStore:
             if not rows:
                 return counts
             con.execute(
-                f"COPY (SELECT {COLUMNS}, CAST(event_time AS DATE) AS day FROM ({new})) "
-                f"TO {_quoted(incoming)} ({PARQUET_OPTIONS}, PARTITION_BY (source, day), "
+                f"COPY (SELECT {COLUMNS_SQL}, CAST(event_time AS DATE) AS day FROM ({new})) "
+                f"TO {sql_literal(incoming)} ({PARQUET_OPTIONS}, PARTITION_BY (source, day), "
                 "WRITE_PARTITION_COLUMNS true, OVERWRITE_OR_IGNORE true)"
             )
             manifest = self._read_manifest()
@@ -186,9 +189,9 @@ class EventStore:
         try:
             try:
                 con.execute(
-                    f"COPY (SELECT {COLUMNS}, _shape, CASE WHEN _keep THEN "
+                    f"COPY (SELECT {COLUMNS_SQL}, _shape, CASE WHEN _keep THEN "
                     "CAST(event_time AS DATE) END AS day "
-                    f"FROM ({normalised_sql(source, records)})) TO {_quoted(incoming)} "
+                    f"FROM ({normalised_sql(source, records)})) TO {sql_literal(incoming)} "
                     f"({PARQUET_OPTIONS}, PARTITION_BY (_shape, day), OVERWRITE_OR_IGNORE true)"
                 )
             except duckdb.Error:
@@ -203,18 +206,20 @@ class EventStore:
             ]
             if len(good) != len(parts) or not good:
                 return None  # refused records (or none at all) to name by line
-            listed = ", ".join("'" + str(part).replace("'", "''") + "'" for part in good)
-            relation = f"read_parquet([{listed}])"
+            listed = sql_list(good)
+            relation = f"read_parquet({listed})"
             # One pass over the keys: rows per written file, and whether a key repeats.
             per_file = dict(
                 con.execute(
-                    f"SELECT filename, count(*) FROM read_parquet([{listed}], filename = true) "
+                    f"SELECT filename, count(*) FROM read_parquet({listed}, filename = true) "
                     "GROUP BY filename"
                 ).fetchall()
             )
-            repeated = _count(
+            repeated = count_rows(
                 con, f"SELECT count(*) - count(DISTINCT event_key) FROM {relation}"
-            ) or _count(con, f"SELECT count(*) FROM {relation}{self._stored_only(con, relation)}")
+            ) or count_rows(
+                con, f"SELECT count(*) FROM {relation}{self._stored_only(con, relation)}"
+            )
             if repeated:
                 return None
             report = FileReport(path=str(path), source=source.name)
@@ -264,10 +269,9 @@ class EventStore:
         ]
         if not paths:
             return ""
-        listed = ", ".join("'" + path.replace("'", "''") + "'" for path in paths)
         return (
             " WHERE source || chr(31) || event_key NOT IN (SELECT source || chr(31) || event_key "
-            f"FROM read_parquet([{listed}], union_by_name = true))"
+            f"FROM read_parquet({sql_list(paths)}, union_by_name = true))"
         )
 
     def compact(self, con: duckdb.DuckDBPyConnection, min_files: int = 2) -> int:
@@ -287,8 +291,8 @@ class EventStore:
             temporary = self.root / source / day / f".{name}.parquet.tmp"
             paths = [str(self.root / item["path"]) for item in items]
             con.execute(
-                f"COPY (SELECT {COLUMNS} FROM read_parquet(?, union_by_name = true) "
-                f"ORDER BY event_time) TO {_quoted(temporary)} ({PARQUET_OPTIONS})",
+                f"COPY (SELECT {COLUMNS_SQL} FROM read_parquet(?, union_by_name = true) "
+                f"ORDER BY event_time) TO {sql_literal(temporary)} ({PARQUET_OPTIONS})",
                 [paths],
             )
             temporary.replace(self.root / relative)
@@ -331,13 +335,3 @@ class EventStore:
             if item.source not in newest or item.day > newest[item.source]:
                 newest[item.source] = item.day
         return newest
-
-
-def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
-    row = con.execute(sql).fetchone()
-    return int(row[0]) if row else 0
-
-
-def _quoted(path: Path | str) -> str:
-    """A path as an SQL string literal."""
-    return "'" + str(path).replace("'", "''") + "'"

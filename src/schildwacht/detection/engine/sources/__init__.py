@@ -12,7 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from schildwacht.detection.engine.schema import COLUMN_NAMES, COLUMN_TYPES
+from schildwacht.detection.engine.schema import (
+    COLUMN_NAMES,
+    COLUMN_TYPES,
+    sql_list,
+    sql_literal,
+)
 
 
 class Extract:
@@ -43,7 +48,7 @@ class Extract:
         return f"CASE WHEN json_valid({parent}) THEN json_extract_string({parent}, '{path}') END"
 
     def paths_sql(self) -> str:
-        return "[" + ", ".join("'" + path.replace("'", "''") + "'" for path in self.paths) + "]"
+        return sql_list(self.paths)
 
 
 # Small SQL pieces the sources share.
@@ -95,7 +100,7 @@ class Shape:
         value = extract.value(self.marker)
         if not self.values:
             return f"{value} IS NOT NULL"
-        listed = ", ".join("'" + item.replace("'", "''") + "'" for item in self.values)
+        listed = ", ".join(sql_literal(item) for item in self.values)
         return f"{value} IN ({listed})"
 
 

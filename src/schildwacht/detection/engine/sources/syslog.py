@@ -32,6 +32,7 @@ from typing import Any
 
 from schildwacht.detection.engine import reading
 from schildwacht.detection.engine.reading import MAX_RECORD_BYTES, FileReport, Records
+from schildwacht.detection.engine.schema import sql_literal
 from schildwacht.detection.engine.sources import (
     Extract,
     Shape,
@@ -280,13 +281,9 @@ _USER_PATTERNS = (
 )
 
 
-def _quoted(pattern: str) -> str:
-    return "'" + pattern.replace("'", "''") + "'"
-
-
 def _user(message: str) -> str:
     picks = [
-        f"NULLIF(regexp_extract({message}, {_quoted(pattern)}, {group}), '')"
+        f"NULLIF(regexp_extract({message}, {sql_literal(pattern)}, {group}), '')"
         for pattern, group, _ in _USER_PATTERNS
     ]
     return f"COALESCE({', '.join(picks)})"
@@ -294,7 +291,7 @@ def _user(message: str) -> str:
 
 def _address(message: str) -> str:
     picks = [
-        f"NULLIF(regexp_extract({message}, {_quoted(pattern)}, {group}), '')"
+        f"NULLIF(regexp_extract({message}, {sql_literal(pattern)}, {group}), '')"
         for pattern, _, group in _USER_PATTERNS
         if group
     ]

@@ -43,6 +43,10 @@ def connect(
     con.execute("SET TimeZone = 'UTC'")
     # DuckDB draws a progress bar on stdout for long queries; stdout carries the alerts.
     con.execute("SET enable_progress_bar = false")
+    # A partitioned COPY (one Parquet file per day) keeps rows per day in memory until this
+    # many have gathered; DuckDB's default (half a million) holds the raw records of a whole
+    # upload and spills. Matches the row group size of ``storage.PARQUET_OPTIONS``.
+    con.execute("SET partitioned_write_flush_threshold = 4096")
     if temp_directory:
         con.execute("SET temp_directory = ?", [temp_directory])
     return con

@@ -487,3 +487,39 @@ def test_new_serious_alerts_mail_the_coordinators_without_names(
 def test_every_refusal_code_and_source_has_a_dutch_name() -> None:
     assert set(REFUSAL_CODES) <= set(REFUSAL_LABELS)
     assert set(sources()) <= set(SOURCE_LABELS)
+
+
+def test_alerts_merge_within_their_rules_window_only() -> None:
+    from schildwacht.detection.engine.alerts import Alert
+    from schildwacht.detection.services.alerts import cluster
+
+    def alert(rule_id: str, start: dt.datetime, window: int, key: str) -> Alert:
+        return Alert(
+            rule_id=rule_id,
+            title=rule_id,
+            severity="high",
+            kind="sigma",
+            entity="jan@school.nl",
+            first_seen=start,
+            last_seen=start + dt.timedelta(minutes=1),
+            count=1,
+            event_keys=(key,),
+            window_seconds=window,
+        )
+
+    start = dt.datetime(2026, 3, 2, 8, 0)
+    found = cluster(
+        [
+            # A ten-minute rule: two bursts twenty minutes apart are two attacks.
+            alert("brute_force", start, 600, "a"),
+            alert("brute_force", start + dt.timedelta(minutes=20), 600, "b"),
+            # A day-long rule: sign-ins from a new country twenty hours apart are one.
+            alert("new_country", start, 86400, "c"),
+            alert("new_country", start + dt.timedelta(hours=20), 86400, "d"),
+        ]
+    )
+    assert sorted((f.rule_id, tuple(f.keys)) for f in found) == [
+        ("brute_force", ("a",)),
+        ("brute_force", ("b",)),
+        ("new_country", ("c", "d")),
+    ]

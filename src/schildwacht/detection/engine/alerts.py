@@ -46,6 +46,9 @@ class Alert:
     last_seen: dt.datetime
     count: int
     event_keys: tuple[str, ...]
+    # The rule's window: alerts of one rule and entity closer than this belong together.
+    # Not part of ``as_dict`` (the CLI's output stays as CONTRACT.md has it).
+    window_seconds: int = 3600
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -93,6 +96,7 @@ def _run(con: duckdb.DuckDBPyConnection, rule: Rule) -> list[Alert]:
             last_seen=last_seen,
             count=int(count),
             event_keys=tuple(str(key) for key in keys if key is not None),
+            window_seconds=rule.window_seconds,
         )
         for entity, first_seen, last_seen, count, keys in rows
     ]

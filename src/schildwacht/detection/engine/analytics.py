@@ -19,8 +19,11 @@ EARTH_RADIUS_KM = 6371.0
 # explain it.
 MAX_SPEED_KMH = 1000
 MIN_DISTANCE_KM = 500
+# Sign-ins from a new country on one day and the next are one alert.
+NEW_COUNTRY_WINDOW_SECONDS = 24 * 3600
 # A country is part of the board's pattern once successful sign-ins came from it on this many
-# different days; before the board has this many days of history nothing is called new.
+# different days; until the board has sign-ins on LEARNING_DAYS different days nothing is
+# called new.
 ESTABLISHED_DAYS = 3
 LEARNING_DAYS = 7
 
@@ -35,6 +38,7 @@ class Analytic:
     level: str
     description: str
     sql: str
+    window_seconds: int = 3600
 
 
 def _distance_km(lat1: str, lon1: str, lat2: str, lon2: str) -> str:
@@ -87,7 +91,7 @@ NEW_COUNTRY = Analytic(
         "A successful sign-in from a country that is not part of the board's pattern: fewer "
         f"than {ESTABLISHED_DAYS} earlier days with sign-ins from there. Staff on holiday cause "
         "it too, but an account used from abroad while its owner is at school is taken over. "
-        f"The first {LEARNING_DAYS} calendar days of history only teach the pattern."
+        f"The first {LEARNING_DAYS} days with sign-ins only teach the pattern."
     ),
     sql=grouped_matches(
         f"""
@@ -100,17 +104,24 @@ established AS (
   SELECT country, min(day) FILTER (WHERE nth = {ESTABLISHED_DAYS}) AS since
   FROM ranked GROUP BY country
 ),
+-- Learning ends after the board's first days with sign-ins, counted as days that have any,
+-- so one stray old event (a clock error, an old export) shortens it by a day at most.
+sign_in_days AS (
+  SELECT DISTINCT CAST(event_time AS DATE) AS day FROM events WHERE log_type = 'signin'
+),
 learning AS (
-  SELECT CAST(min(event_time) AS DATE) + INTERVAL {LEARNING_DAYS} DAY AS ends
-  FROM events WHERE log_type = 'signin'
+  SELECT max(day) + INTERVAL 1 DAY AS ends
+  FROM (SELECT day FROM sign_in_days ORDER BY day LIMIT {LEARNING_DAYS})
+  HAVING count(*) = {LEARNING_DAYS}
 )
 SELECT s.user_name AS entity, s.event_time, s.event_key
 FROM s JOIN established USING (country), learning
 WHERE s.event_time >= learning.ends
   AND CAST(s.event_time AS DATE) < COALESCE(established.since, DATE '9999-12-31')
 """,
-        24 * 3600,
+        NEW_COUNTRY_WINDOW_SECONDS,
     ),
+    window_seconds=NEW_COUNTRY_WINDOW_SECONDS,
 )
 
 ANALYTICS: tuple[Analytic, ...] = (IMPOSSIBLE_TRAVEL, NEW_COUNTRY)

@@ -54,6 +54,9 @@ class Rule:
     origin: str
     sources: tuple[str, ...]
     sql: str
+    # How far apart two matches of one entity may lie and still be one alert: the rule's
+    # window or timespan. The application merges alerts of later runs by the same gap.
+    window_seconds: int = DEFAULT_WINDOW_SECONDS
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,7 @@ def load_rule_pack(extra: Iterable[Path] = (), *, bundled: bool = True) -> RuleP
                     "schildwacht",
                     ("entra-signin", "google-login"),
                     analytic.sql,
+                    analytic.window_seconds,
                 )
             )
     _check_against_duckdb(pack)
@@ -219,6 +223,7 @@ def _single(backend: DuckDBBackend, rule: SigmaRule, origin: str) -> Rule:
         origin,
         sources,
         grouped_matches(matches, window),
+        window,
     )
 
 
@@ -281,6 +286,7 @@ def _correlation(backend: DuckDBBackend, rule: SigmaCorrelationRule, origin: str
         origin,
         tuple(dict.fromkeys(sources)),
         windowed_threshold(matches, measure, operator, threshold, span),
+        span,
     )
 
 

@@ -3,8 +3,9 @@
 
 Every run looks at the board's whole stored history of the sources involved, so the same
 attack is found again by every later run. Found alerts of one rule and entity whose spans
-overlap or lie within ``MERGE_GAP`` of each other form one cluster; a cluster that overlaps
-(or lies within the gap of) an alert the board already has updates that alert (span, count,
+overlap or lie within the rule's window of each other (its Sigma ``window`` or correlation
+``timespan``; an hour when it names none) form one cluster; a cluster that overlaps (or lies
+within that gap of) an alert the board already has updates that alert (span, count,
 sample) instead of adding one. A handled alert keeps its status: a false alarm stays one.
 """
 
@@ -27,7 +28,6 @@ from schildwacht.audit.models import AuditAction
 from schildwacht.audit.services import Actor, Change, change_for, record_change, record_changes
 from schildwacht.audit.services import snapshot as model_snapshot
 from schildwacht.detection.engine.alerts import Alert
-from schildwacht.detection.engine.rulepack import DEFAULT_WINDOW_SECONDS
 from schildwacht.detection.models import (
     AlertStatus,
     DetectionAlert,
@@ -42,10 +42,6 @@ from schildwacht.operations.notifications import notify
 from schildwacht.organisations.models import Membership, Organisation
 from schildwacht.organisations.roles import Role
 
-# Matches further apart than this are separate alerts. The rules' own windows are an hour by
-# default (``rulepack.DEFAULT_WINDOW_SECONDS``); a rule with a longer window already groups
-# its matches itself, so one hour joins what belongs together without gluing separate days.
-MERGE_GAP = dt.timedelta(seconds=DEFAULT_WINDOW_SECONDS)
 SAMPLE_SIZE = 10
 MAX_NOTE = 4000
 # Severities that e-mail the IBP coordinators when a new alert of them comes in.
@@ -65,6 +61,8 @@ class Found:
     last_seen: dt.datetime
     count: int
     keys: list[str] = field(default_factory=list)
+    # The rule's window: matches further apart than this are separate alerts.
+    gap: dt.timedelta = dt.timedelta(hours=1)
     complete: bool = True  # every matching event's key is in ``keys`` (count is exact)
     sample: list[dict[str, Any]] = field(default_factory=list)
 
@@ -95,9 +93,10 @@ def _severity(level: str) -> str:
     return level if level in Severity.values else Severity.MEDIUM
 
 
-def _near(first: dt.datetime, last: dt.datetime, other_first: Any, other_last: Any) -> bool:
-    """Whether two spans overlap or lie within ``MERGE_GAP`` of each other."""
-    return bool(first <= other_last + MERGE_GAP and other_first <= last + MERGE_GAP)
+def _near(found: Found, other_first: Any, other_last: Any) -> bool:
+    """Whether ``found`` and another span overlap or lie within the rule's window."""
+    gap = found.gap
+    return bool(found.first_seen <= other_last + gap and other_first <= found.last_seen + gap)
 
 
 def cluster(alerts: Iterable[Alert]) -> list[Found]:
@@ -114,12 +113,11 @@ def cluster(alerts: Iterable[Alert]) -> list[Found]:
             last_seen=_aware(alert.last_seen),
             count=alert.count,
             keys=list(alert.event_keys),
+            gap=dt.timedelta(seconds=alert.window_seconds),
             complete=alert.count <= len(alert.event_keys),
         )
         group = by_key.setdefault((found.rule_id, found.entity), [])
-        if group and _near(
-            found.first_seen, found.last_seen, group[-1].first_seen, group[-1].last_seen
-        ):
+        if group and _near(found, group[-1].first_seen, group[-1].last_seen):
             group[-1].add(found)
         else:
             group.append(found)
@@ -148,7 +146,7 @@ def _existing(
     """The board's alerts a cluster may merge into: same rules, near enough in time."""
     if not clusters:
         return {}
-    earliest = min(found.first_seen for found in clusters) - MERGE_GAP
+    earliest = min(found.first_seen - found.gap for found in clusters)
     rows = DetectionAlert.objects.filter(
         organisation=board,
         rule_id__in={found.rule_id for found in clusters},
@@ -181,11 +179,7 @@ def merge_alerts(
         sample = _sample(found, events)
         candidates = existing.get((found.rule_id, found.entity), [])
         match = next(
-            (
-                a
-                for a in candidates
-                if _near(found.first_seen, found.last_seen, a.first_seen, a.last_seen)
-            ),
+            (a for a in candidates if _near(found, a.first_seen, a.last_seen)),
             None,
         )
         if match is None:

@@ -83,6 +83,36 @@ def test_detect_usage_errors_exit_2(tmp_path: Path) -> None:
     assert run("detect", "--source", "nonsense", "x", cwd=tmp_path).returncode == 2
     missing = run("detect", "--source", "syslog", "missing.log", cwd=tmp_path)
     assert missing.returncode == 2 and "no such file" in missing.stderr
+    (tmp_path / "x.log").write_text("", encoding="utf-8")
+    no_folder = run("detect", "--source", "syslog", "--work-dir", "gone", "x.log", cwd=tmp_path)
+    assert no_folder.returncode == 2 and "no such folder: gone" in no_folder.stderr
+
+
+def test_detect_spills_into_the_work_folder_it_is_given(logs: Path, tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    result = run(
+        "detect",
+        "--source",
+        "m365-audit",
+        "--work-dir",
+        str(work),
+        "--memory-limit",
+        "200MB",
+        "--threads",
+        "1",
+        str(logs / "m365-audit.jsonl"),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    alerts = [json.loads(line) for line in result.stdout.splitlines()]
+    truth = {
+        (item["rule"], item["entity"])
+        for item in json.loads((logs / "truth.json").read_text())
+        if item["source"] == "m365-audit"
+    }
+    assert truth and {(alert["rule_id"], alert["entity"]) for alert in alerts} == truth
+    assert not list(work.iterdir()), "the work folder is cleaned up"
 
 
 @pytest.mark.parametrize("target", ["opensearch", "elasticsearch", "splunk", "kusto"])

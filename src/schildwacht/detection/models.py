@@ -32,7 +32,7 @@ from schildwacht.organisations.models import Organisation, OrganisationKind
 from schildwacht.organisations.roles import Role, is_sector_role, role_definitions, role_grants
 from schildwacht.organisations.scoping import (
     ScopedQuerySet,
-    _memberships,
+    memberships,
     organisation_ids,
     sector_ids,
 )
@@ -126,7 +126,7 @@ def _held_on_boards(user: Any, action: str) -> frozenset[int]:
     """
     return frozenset(
         org_id
-        for role, path, org_id, _parent in _memberships(user)
+        for role, path, org_id, _parent in memberships(user)
         if not is_sector_role(role)
         and path.strip("/").count("/") == 1
         and role_grants(role, action, "all")

@@ -26,8 +26,9 @@ _M = TypeVar("_M", bound=models.Model)
 READ_ACTIONS = {"view"}
 
 
-def _memberships(user: Any) -> list[tuple[str, str, int, int | None]]:
-    """(role, path, organisation id, parent id) of every membership, cached on the user object."""
+def memberships(user: Any) -> list[tuple[str, str, int, int | None]]:
+    """(role, path, organisation id, parent id) of every membership, cached on the user object
+    for the request: checks that run on every page (the menu) read it without a query."""
     cached = getattr(user, "_sw_memberships", None)
     if cached is None:
         from schildwacht.organisations.models import Membership
@@ -88,7 +89,7 @@ def organisation_ids(user: Any, action: str = "view", area: str = "all") -> froz
         return cache[key]
     paths: set[str] = set()
     ancestors: set[int] = set()
-    for role, path, _org_id, parent_id in _memberships(user):
+    for role, path, _org_id, parent_id in memberships(user):
         if is_sector_role(role) or not role_grants(role, action, area):
             continue
         paths.add(path)
@@ -111,7 +112,7 @@ def holds_grant(user: Any, action: str, area: str = "all") -> bool:
         return False
     return any(
         not is_sector_role(role) and role_grants(role, action, area)
-        for role, _path, _org_id, _parent in _memberships(user)
+        for role, _path, _org_id, _parent in memberships(user)
     )
 
 
@@ -124,7 +125,7 @@ def sector_ids(user: Any, action: str, area: str) -> frozenset[int]:
         return frozenset()
     return frozenset(
         org_id
-        for role, _path, org_id, _parent in _memberships(user)
+        for role, _path, org_id, _parent in memberships(user)
         if is_sector_role(role)
         and role_grants(role, action, area)
         and (token_ids is None or org_id in token_ids)
@@ -144,7 +145,7 @@ def visible_organisation_ids(user: Any) -> frozenset[int]:
     _read_only, token_ids = _token_limit(user)
     paths: set[str] = set()
     direct: set[int] = set()
-    for role, path, org_id, parent_id in _memberships(user):
+    for role, path, org_id, parent_id in memberships(user):
         if is_sector_role(role):
             direct.add(org_id)
             continue

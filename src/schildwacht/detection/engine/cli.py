@@ -45,6 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--memory-limit", default="1GB", help="DuckDB memory limit (1GB)")
     parser.add_argument("--threads", type=int, default=2, help="DuckDB threads (2)")
+    parser.add_argument(
+        "--work-dir",
+        type=Path,
+        help="folder for DuckDB's spill files (a temporary folder inside the system's "
+        "temporary folder, or TMPDIR, by default); needs room for the events that do not fit "
+        "in memory",
+    )
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
     return parser
 
@@ -58,15 +65,12 @@ def main(argv: list[str]) -> int:
     source = sources()[args.source]
     started = time.perf_counter()
     pack = load_rule_pack(args.rules, bundled=not args.only_rules)
-    with tempfile.TemporaryDirectory(prefix="schildwacht-detect-") as work:
-        # An on-disk database in a temporary folder: a year of logs does not fit in memory,
-        # and DuckDB pages what does not fit to this file.
-        con = connect(
-            database=str(Path(work) / "events.duckdb"),
-            memory_limit=args.memory_limit,
-            threads=args.threads,
-            temp_directory=work,
-        )
+    if args.work_dir is not None and not args.work_dir.is_dir():
+        parser.error(f"no such folder: {args.work_dir}")
+    with tempfile.TemporaryDirectory(prefix="schildwacht-detect-", dir=args.work_dir) as work:
+        # An in-memory database that spills to the work folder: a year of logs does not fit
+        # in memory, and what fits is three times faster than a database file.
+        con = connect(memory_limit=args.memory_limit, threads=args.threads, temp_directory=work)
         batch = Batch(con)
         reports = [batch.read(path, source) for path in args.files]
         alerts = run_rules(con, pack, [source.name])

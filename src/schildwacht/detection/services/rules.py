@@ -33,6 +33,7 @@ from schildwacht.detection.services.common import (
     clean_text,
     may_manage_rules,
     user_of,
+    work_folder,
 )
 from schildwacht.lib.text import has_control_character
 from schildwacht.organisations.models import Organisation, OrganisationKind
@@ -110,7 +111,7 @@ def check_rule_content(name: str, content: str, taken: Iterable[str] = ()) -> Ru
     if errors:
         raise ValidationError(errors)
     check = RuleCheck()
-    with tempfile.TemporaryDirectory(prefix="schildwacht-rules-") as work:
+    with tempfile.TemporaryDirectory(prefix="rules-", dir=work_folder()) as work:
         folder = Path(work)
         path = folder / "rules.yml"
         path.write_text(content, encoding="utf-8")
@@ -257,7 +258,7 @@ def rule_pack_for(board: Organisation) -> RulePack:
 
 
 def _build_pack(files: list[tuple[int, str]]) -> RulePack:
-    with tempfile.TemporaryDirectory(prefix="schildwacht-pack-") as work:
+    with tempfile.TemporaryDirectory(prefix="pack-", dir=work_folder()) as work:
         paths = []
         for index, (pk, content) in enumerate(files):
             path = Path(work) / f"{index:04d}-{pk}.yml"

@@ -64,6 +64,10 @@ class Batch:
         self.name = name
         self.tables: list[str] = []
         self.repeated = False
+        # The (source, event key) of every event kept so far, each once: what a new file's
+        # events are duplicates of.
+        self._keys = f"keys_{uuid.uuid4().hex[:12]}"
+        self.con.execute(f"CREATE TABLE {self._keys} (source VARCHAR, event_key VARCHAR)")
         self._define_view()
 
     def read(self, path: Path, source: Source) -> FileReport:
@@ -118,12 +122,17 @@ class Batch:
         within = self._count(
             f"SELECT count(*) - count(DISTINCT event_key) FROM {table} WHERE _keep"
         )
-        earlier = 0
-        for other in self.tables:
-            earlier += self._count(
-                f"SELECT count(DISTINCT n.event_key) FROM {table} AS n JOIN {other} AS o "
-                "ON n.source = o.source AND n.event_key = o.event_key AND n._keep AND o._keep"
-            )
+        # One join with the keys of all earlier files, not one per earlier file: a batch of
+        # many small files would otherwise cost a number of joins that grows with its square.
+        earlier = self._count(
+            f"SELECT count(DISTINCT n.event_key) FROM {table} AS n JOIN {self._keys} AS k "
+            "ON n.source = k.source AND n.event_key = k.event_key WHERE n._keep"
+        )
+        self.con.execute(
+            f"INSERT INTO {self._keys} SELECT DISTINCT source, event_key FROM {table} AS n "
+            f"WHERE _keep AND NOT EXISTS (SELECT 1 FROM {self._keys} AS k "
+            "WHERE k.source = n.source AND k.event_key = n.event_key)"
+        )
         report.duplicates = within + earlier
         report.events = kept - report.duplicates
         if report.duplicates:
@@ -157,6 +166,7 @@ class Batch:
         self.con.execute(f'DROP VIEW IF EXISTS "{self.name}"')
         for table in self.tables:
             self.con.execute(f"DROP TABLE IF EXISTS {table}")
+        self.con.execute(f"DROP TABLE IF EXISTS {self._keys}")
         self.tables = []
 
 

@@ -1,12 +1,21 @@
 """Reading log files into JSON records, with a report of everything that was refused.
 
-JSON lines go straight to DuckDB (``read_ndjson_objects``, gzip included), which parses in
-parallel and is the fast path for large files. When DuckDB refuses a file (a damaged line,
-bytes that are not UTF-8, a line over the size limit) or when the file is one JSON document
-(an array, or an object with a ``value``/``items`` array as the Graph and Google APIs return),
-Python reads it record by record, names every refused line and keeps the good ones. Either way
-the records land in a table ``records(record_no, raw)``; ``record_no`` is the line (JSON lines)
-or position (array), NULL on the fast path until a refusal needs it.
+JSON lines and files that are one JSON array go straight to DuckDB (``read_ndjson_objects``,
+``read_json_objects`` with format 'array'; gzip included), which parses in parallel without
+holding the file and is the fast path for large files. When DuckDB refuses a file (a damaged
+record, bytes that are not UTF-8, a record over the size limit, a cut-off end) or when the file
+is another JSON document (an object with a ``value``/``items`` array as the Graph and Google
+APIs return, or a single record), Python reads it record by record, names every refused record
+and keeps the good ones. Either way the records land in a table ``records(record_no, raw)``;
+``record_no`` is the line (JSON lines) or position (array), NULL on the fast path until a
+refusal needs it.
+
+``raw`` is a JSON record's own text as it stood in the file, without the blank space around it
+(or the file's byte order mark). It is not re-encoded: escapes (``\\u00e9``, ``\\/``), number
+spellings (``1.0``, ``1e3``), key order and the line breaks inside a pretty-printed record stay
+as they were. So a record has the same ``raw`` whichever way it was read, and where its source
+has no key of its own, the same ``md5(raw)`` key. Records a reader builds (EVTX, syslog,
+Windows events flattened) are kept as DuckDB writes JSON.
 """
 
 from __future__ import annotations
@@ -18,7 +27,7 @@ import os
 import re
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -33,6 +42,9 @@ MAX_RECORD_BYTES = 64 * 1024 * 1024
 # How many refusals a report lists one by one; the count is always complete.
 REPORT_LIMIT = 100
 _SNIFF_BYTES = 1 << 16
+GZIP_MAGIC = b"\x1f\x8b"
+# What may come before a file's first record: a UTF-8 byte order mark and blank space.
+_BLANK = b"\xef\xbb\xbf \t\r\n"
 
 
 @dataclass(frozen=True)
@@ -95,19 +107,22 @@ class FileReport:
         }
 
 
-def _open(path: Path) -> IO[bytes]:
+def open_maybe_gzip(path: Path) -> IO[bytes]:
+    """``path`` opened for reading bytes, unpacked on the fly when it is gzip: told by its
+    first two bytes, not by its name (uploads arrive under any name)."""
     raw = path.open("rb")
     magic = raw.read(2)
     raw.seek(0)
-    if magic == b"\x1f\x8b":
+    if magic == GZIP_MAGIC:
         return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
     return raw
 
 
-def _first_bytes(path: Path) -> bytes:
-    """The first bytes of the (decompressed) file; of a cut-off gzip, what could be read."""
+def first_bytes(path: Path) -> bytes:
+    """The first bytes of the (unpacked) file, enough to tell its format; of a cut-off gzip,
+    what could be read; empty when the file cannot be read."""
     try:
-        handle = _open(path)
+        handle = open_maybe_gzip(path)
     except OSError:
         return b""
     with handle:
@@ -123,12 +138,13 @@ def _first_bytes(path: Path) -> bytes:
         return head
 
 
-def _looks_like_json_lines(head: bytes) -> bool:
-    """JSON lines, or one JSON document? Decided by the first non-space byte: ``[`` is an
-    array; ``{`` is JSON lines unless the first line is only the start of a pretty-printed
-    object (``{`` alone on its line). A first line that is
-    damaged or longer than the sniffed head still means JSON lines: its line gets named."""
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+def looks_like_json_lines(head: bytes) -> bool:
+    """JSON lines, or one JSON document? Decided on the file's first bytes (``first_bytes``)
+    by the first non-space byte: ``[`` is an array; ``{`` is JSON lines unless the first line
+    is only the start of a pretty-printed object (``{`` alone on its line) or a whole object
+    with nothing after it (an API page). A first line that is damaged or longer than the
+    sniffed head still means JSON lines: its line gets named."""
+    text = head.lstrip(_BLANK)
     if not text.startswith(b"{"):
         return False
     if b"\n" not in text:
@@ -142,28 +158,86 @@ def _looks_like_json_lines(head: bytes) -> bool:
     return text.split(b"\n", 1)[0].strip() != b"{"
 
 
+def _looks_like_json_array(head: bytes) -> bool:
+    return head.lstrip(_BLANK).startswith(b"[")
+
+
+def _array_closed(path: Path) -> bool:
+    """Whether a file that starts an array also ends one. DuckDB takes an array cut off just
+    after a comma for a whole one and would not say it was cut; the careful path does. A gzip
+    file is not unpacked to look (that costs as much as reading it): a cut-off gzip stream
+    DuckDB refuses by itself, and only a whole gzip of an already cut-off array slips by."""
+    try:
+        with path.open("rb") as handle:
+            if handle.read(2) == GZIP_MAGIC:
+                return True
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, size - 4096))
+            tail = handle.read()
+    except OSError:
+        return False
+    return tail.rstrip(b" \t\r\n").endswith(b"]")
+
+
 Records = Iterator[tuple[int, dict[str, Any]]]
+# A JSON record with its own text as it stood in the file: that text is what ``raw`` keeps.
+Text = tuple[int, dict[str, Any], str]
+Texts = Iterator[Text]
 # Readers of formats that are not JSON (EVTX, syslog): they turn a file into numbered JSON
 # records and report what they refuse. Registered by the source modules.
 RECORD_READERS: dict[str, Callable[[Path, FileReport], Records]] = {}
 
+_DECODER = json.JSONDecoder()
+_SPACE = re.compile(r"[ \t\r\n]*")
+# Between the elements of an array: a damaged file may have lost or doubled a comma.
+_BETWEEN = re.compile(r"[ \t\r\n,]*")
+_PAGE_ARRAY = re.compile(r'"(?:value|items)"\s*:\s*\[')
+# A \u escape of a surrogate: only where one appears can a lone one hide.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
 
 def json_lines(path: Path, report: FileReport) -> Records:
     """JSON lines read one by one (for readers of JSON-lines variants, e.g. Windows events
-    exported as JSON)."""
-    return _json_lines(path, report)
+    exported as JSON); every refused line is named in ``report``."""
+    for number, value, _text in _json_lines(path, report):
+        yield number, value
+
+
+def json_document(path: Path, report: FileReport) -> Records:
+    """The records of one JSON document (for readers of JSON variants, e.g. Windows events
+    exported as an array): an array of records, an object holding them under ``value``
+    (Graph) or ``items`` (Google), or a single record. Every refused record is named in
+    ``report``; a document cut off part-way keeps the records before the cut."""
+    for number, value, _text in _json_document(path, report):
+        yield number, value
 
 
 def json_lines_relation(path: Path) -> str | None:
-    """The fast path: SQL reading ``path`` as JSON lines in DuckDB, as ``(record_no, raw)``
-    with ``record_no`` NULL; None when the file does not look like JSON lines. DuckDB refuses
-    the whole file on the first bad line: the caller then reads it with ``load_records``."""
-    head = _first_bytes(path)
-    if not head.strip(b"\xef\xbb\xbf \t\r\n") or not _looks_like_json_lines(head):
+    """The fast path: SQL reading ``path`` in DuckDB as ``(record_no, raw)``, ``record_no``
+    NULL and ``raw`` each record's own text as it stood in the file. JSON lines go through
+    ``read_ndjson_objects``, a file that is one JSON array through ``read_json_objects``
+    (element by element: the document is never held whole); gzip either way.
+
+    None when the file must be read the careful way (``load_records``): an API page or another
+    single document, a file with nothing in it, or an array whose closing bracket is missing.
+    DuckDB refuses the whole file on the first bad record (or a cut-off gzip stream): the
+    caller then reads it with ``load_records``, which names every refused record."""
+    head = first_bytes(path)
+    if not head.strip(_BLANK):
+        return None
+    if _looks_like_json_array(head):
+        if not _array_closed(path):
+            return None
+        reader = "read_json_objects"
+        options = "format='array', "
+    elif looks_like_json_lines(head):
+        reader = "read_ndjson_objects"
+        options = ""
+    else:
         return None
     return (
         "(SELECT CAST(NULL AS BIGINT) AS record_no, CAST(json AS VARCHAR) AS raw "
-        f"FROM read_ndjson_objects({sql_literal(path)}, maximum_object_size={MAX_RECORD_BYTES}, "
+        f"FROM {reader}({sql_literal(path)}, {options}maximum_object_size={MAX_RECORD_BYTES}, "
         "ignore_errors=false))"
     )
 
@@ -172,27 +246,29 @@ def load_records(
     con: duckdb.DuckDBPyConnection, path: Path, report: FileReport, reader: str = "json"
 ) -> str:
     """Read ``path`` record by record into a new table ``(record_no, raw)`` and return its
-    name; every refused record is named in ``report``."""
+    name; every refused record is named in ``report``. A JSON record's ``raw`` is its own text
+    exactly as the fast path (``json_lines_relation``) takes it, so a record read either way
+    has the same ``raw`` (and the same ``md5(raw)`` key where its source has none)."""
     table = f"records_{uuid.uuid4().hex[:12]}"
     if reader != "json":
         _store_numbered(con, table, RECORD_READERS[reader](path, report), report)
         return table
-    head = _first_bytes(path)
-    if not head.strip(b"\xef\xbb\xbf \t\r\n"):
+    head = first_bytes(path)
+    if not head.strip(_BLANK):
         report.refuse(None, "empty")
         con.execute(f"CREATE TEMP TABLE {table} (record_no BIGINT, raw VARCHAR)")
         return table
     records = (
-        _json_lines(path, report) if _looks_like_json_lines(head) else _json_document(path, report)
+        _json_lines(path, report) if looks_like_json_lines(head) else _json_document(path, report)
     )
-    _store_numbered(con, table, records, report)
+    _store_numbered(con, table, ((number, text) for number, _value, text in records), report)
     return table
 
 
-def _json_lines(path: Path, report: FileReport) -> Records:
+def _json_lines(path: Path, report: FileReport) -> Texts:
     """JSON lines read one by one in Python: each bad line named, the good ones kept."""
     try:
-        handle = _open(path)
+        handle = open_maybe_gzip(path)
     except OSError as error:
         report.refuse(None, "unreadable", str(error))
         return
@@ -219,11 +295,13 @@ def _json_lines(path: Path, report: FileReport) -> Records:
                 report.refuse(number, "too_large", f"more than {MAX_RECORD_BYTES} bytes")
                 _skip_rest_of_line(reader)
                 continue
+            # The line without the blank space around it (and the file's byte order mark):
+            # the text DuckDB's fast path takes as the record.
             stripped = line.strip()
+            if number == 1:
+                stripped = stripped.removeprefix(b"\xef\xbb\xbf").strip()
             if not stripped:
                 continue
-            if number == 1:
-                stripped = stripped.removeprefix(b"\xef\xbb\xbf")
             try:
                 text = stripped.decode("utf-8")
             except UnicodeDecodeError as error:
@@ -241,35 +319,47 @@ def _json_lines(path: Path, report: FileReport) -> Records:
                 )
                 report.refuse(number, code, str(error))
                 continue
-            if not isinstance(value, dict):
-                report.refuse(number, "not_object", type(value).__name__)
-                continue
-            page = _page_records(value)
-            if page is not None:
+            key = _page_key(value) if isinstance(value, dict) else None
+            if key is not None:
                 # An API page on one line (appended responses): its records, numbered by
                 # the line.
-                for record in page:
-                    if isinstance(record, dict):
-                        yield number, record
-                    else:
-                        report.refuse(number, "not_object", type(record).__name__)
+                yield from _array_records(text, _member_array(text, key), report, line=number)
                 continue
-            yield number, value
+            yield from _checked(number, value, text, report)
 
 
-def _page_records(value: dict[str, Any]) -> list[Any] | None:
-    """The records of a Graph (``value``) or Google Reports (``items``) API page, else None."""
+def _page_key(value: dict[str, Any]) -> str | None:
+    """The member holding the records of a Graph (``value``) or Google Reports (``items``)
+    API page, else None."""
     for key in ("value", "items"):
-        inner = value.get(key)
-        if isinstance(inner, list) and (
+        if isinstance(value.get(key), list) and (
             "@odata.context" in value
             or "kind" in value
             or "nextPageToken" in value
             or "@odata.nextLink" in value
             or len(value) == 1
         ):
-            return inner
+            return key
     return None
+
+
+def _member_array(text: str, key: str) -> int:
+    """Where the elements of the array under ``key`` start (just past its ``[``) in ``text``,
+    one whole JSON object that has such a member."""
+    position = _skip(_SPACE, text, text.index("{") + 1)
+    while True:
+        name, position = _DECODER.raw_decode(text, position)
+        position = _skip(_SPACE, text, _skip(_SPACE, text, position) + 1)  # past the colon
+        if name == key and text.startswith("[", position):
+            return position + 1
+        _value, position = _DECODER.raw_decode(text, position)
+        position = _skip(_SPACE, text, _skip(_SPACE, text, position) + 1)  # past the comma
+
+
+def _skip(pattern: re.Pattern[str], text: str, position: int) -> int:
+    """Past what ``pattern`` (which matches nothing, too) matches at ``position``."""
+    found = pattern.match(text, position)
+    return found.end() if found else position
 
 
 def _skip_rest_of_line(reader: Any) -> None:
@@ -286,91 +376,139 @@ def _at_end(reader: Any) -> bool:
         return True
 
 
-def _json_document(path: Path, report: FileReport) -> Records:
+def _json_document(path: Path, report: FileReport) -> Texts:
     """One JSON document: an array of records, or an object holding them under ``value``
-    (Graph) or ``items`` (Google), or a single record. A document cut off part-way keeps the
-    records before the cut."""
+    (Graph) or ``items`` (Google), or a single record. The records of an array are decoded one
+    at a time, never the whole array at once. A document cut off part-way (or a cut-off gzip
+    stream) keeps the records before the cut."""
     try:
-        with _open(path) as handle:
-            data = handle.read()
-    except (OSError, EOFError) as error:
+        handle = open_maybe_gzip(path)
+    except OSError as error:
         report.refuse(None, "unreadable", str(error))
         return
+    data = bytearray()
+    cut = ""
+    with handle:
+        try:
+            # Small reads: a gzip stream that turns out to be cut off loses the read under way.
+            while chunk := handle.read(1 << 16):
+                data += chunk
+        except (OSError, EOFError) as error:
+            cut = str(error) or "the compressed file ends early"
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        report.refuse(None, "not_utf8", f"byte {error.start + 1}")
+        if not (cut and error.reason == "unexpected end of data"):
+            report.refuse(None, "not_utf8", f"byte {error.start + 1}")
+            return
+        # The cut went through a character: the text before it is whole.
+        text = data[: error.start].decode("utf-8-sig")
+    del data  # the text holds it now; a large array should not be in memory twice
+    if cut and not text.strip(" \t\r\n"):
+        report.refuse(None, "truncated", cut)
         return
+    whole = yield from _document_records(text, report)
+    if cut and whole:
+        report.refuse(None, "truncated", cut)
+
+
+def _document_records(text: str, report: FileReport) -> Generator[Text, None, bool]:
+    """The records of the JSON document ``text``; returns False when it already refused the
+    document (or its end) as damaged or cut off."""
+    start = _skip(_SPACE, text, 0)
+    if text.startswith("[", start):
+        return (yield from _array_records(text, start + 1, report))
     try:
         document = json.loads(text)
     except RecursionError:
         report.refuse(None, "invalid_json", "nested too deeply")
-        return
+        return False
     except ValueError:
-        yield from _salvage_array(text, report)
-        return
-    if isinstance(document, dict):
-        page = _page_records(document)
-        document = page if page is not None else [document]
-    if not isinstance(document, list):
-        report.refuse(None, "not_object", type(document).__name__)
-        return
-    for number, value in enumerate(document, 1):
-        if isinstance(value, dict):
-            yield number, value
-        else:
-            report.refuse(number, "not_object", type(value).__name__)
-
-
-def _salvage_array(text: str, report: FileReport) -> Records:
-    """Decode a damaged document's records one at a time: the array at the top (or the
-    ``value``/``items`` array of a page object). A damaged record is refused and reading goes
-    on at the next record; a cut-off end keeps everything before it."""
-    decoder = json.JSONDecoder()
-    body = text.lstrip()
-    if body.startswith("["):
-        position = text.index("[") + 1
-    else:
-        found = re.search(r'"(?:value|items)"\s*:\s*\[', text)
+        # A damaged page: its records are read one at a time, the damaged ones refused.
+        found = _PAGE_ARRAY.search(text)
         if not found:
             report.refuse(None, "invalid_json", "no JSON array of records found")
-            return
-        position = found.end()
-    number = 0
+            return False
+        return (yield from _array_records(text, found.end(), report))
+    if not isinstance(document, dict):
+        report.refuse(None, "not_object", type(document).__name__)
+        return False
+    key = _page_key(document)
+    if key is None:
+        yield from _checked(1, document, text.strip(" \t\r\n"), report)
+        return True
+    del document  # a large page is read again record by record: not held twice
+    return (yield from _array_records(text, _member_array(text, key), report))
+
+
+def _array_records(
+    text: str, position: int, report: FileReport, line: int | None = None
+) -> Generator[Text, None, bool]:
+    """The records of the array in ``text`` whose elements start at ``position`` (just past
+    its ``[``), each with its own text; numbered by their position in the array, or all by
+    ``line`` (an API page on one line of JSON lines). A damaged record is refused and reading
+    goes on at the next record; a cut-off end keeps everything before it. Returns whether the
+    array was read to its closing bracket."""
     length = len(text)
-    while position < length:
-        while position < length and text[position] in " \t\r\n,":
-            position += 1
-        if position >= length or text[position] == "]":
-            return
-        number += 1
+    count = 0
+    while True:
+        position = _skip(_BETWEEN, text, position)
+        if position < length and text[position] == "]":
+            return True
+        count += 1
+        number = line or count
+        if position >= length:
+            # Cut off between two records: nothing of this one is there.
+            report.refuse(number, "truncated", "the array has no closing bracket")
+            return False
         try:
-            value, position = decoder.raw_decode(text, position)
+            value, end = _DECODER.raw_decode(text, position)
         except RecursionError:
             report.refuse(number, "invalid_json", "nested too deeply")
-            return
+            return False
         except ValueError as error:
             following = _next_record(text, position)
             if following is None:
                 report.refuse(number, "truncated", str(error))
-                return
+                return False
             report.refuse(number, "invalid_json", str(error))
             position = following
             continue
-        if isinstance(value, dict):
-            yield number, value
-        else:
-            report.refuse(number, "not_object", type(value).__name__)
+        yield from _checked(number, value, text[position:end], report)
+        position = end
+
+
+def _checked(number: int, value: Any, text: str, report: FileReport) -> Texts:
+    """The record, unless it is no object, holds a ``\\u`` escape that is no character, or is
+    larger than the limit (refused in ``report``)."""
+    if not isinstance(value, dict):
+        report.refuse(number, "not_object", type(value).__name__)
+        return
+    if _SURROGATE_ESCAPE.search(text) and _lone_surrogate(value):
+        # Valid JSON text, but no character: DuckDB refuses it, and so does UTF-8.
+        report.refuse(number, "invalid_json", "a \\u escape that is no character")
+        return
+    if len(text) > MAX_RECORD_BYTES // 4 and len(text.encode("utf-8")) > MAX_RECORD_BYTES:
+        report.refuse(number, "too_large", f"more than {MAX_RECORD_BYTES} bytes")
+        return
+    yield number, value, text
+
+
+def _lone_surrogate(value: Any) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _next_record(text: str, position: int) -> int | None:
     """Where the next whole record starts after a damaged one, or None when no whole record
     follows (the document was cut off)."""
-    decoder = json.JSONDecoder()
     for found in re.finditer(r"[,\[]\s*\{", text[position + 1 :]):
         start = position + 1 + found.end() - 1
         try:
-            decoder.raw_decode(text, start)
+            _DECODER.raw_decode(text, start)
         except (ValueError, RecursionError):
             continue
         return start
@@ -380,23 +518,28 @@ def _next_record(text: str, position: int) -> int | None:
 def _store_numbered(
     con: duckdb.DuckDBPyConnection,
     table: str,
-    records: Records,
+    records: Iterator[tuple[int, dict[str, Any] | str]],
     report: FileReport,
 ) -> None:
     """Write the records as JSON lines wrapped with their number, and let DuckDB read them
-    back: one fast path for parsing, whatever the original form."""
+    back: one fast path for parsing, whatever the original form. A record given as text (a
+    JSON record's own text) is kept as that text exactly; one given as an object (a record a
+    reader built, e.g. from EVTX or syslog) as DuckDB writes JSON."""
     handle, name = tempfile.mkstemp(prefix="schildwacht-records-", suffix=".jsonl")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             count = 0
             for number, value in records:
-                line = json.dumps({"n": number, "r": value}, ensure_ascii=False)
-                try:
-                    line.encode("utf-8")
-                except UnicodeEncodeError:
-                    # A lone surrogate escape (\ud800) is valid JSON text but no character.
-                    report.refuse(number, "invalid_json", "a \\u escape that is no character")
-                    continue
+                if isinstance(value, str):
+                    line = f'{{"n":{number},"t":{json.dumps(value, ensure_ascii=False)}}}'
+                else:
+                    line = json.dumps({"n": number, "r": value}, ensure_ascii=False)
+                    try:
+                        line.encode("utf-8")
+                    except UnicodeEncodeError:
+                        # A lone surrogate escape (\ud800) is valid JSON text but no character.
+                        report.refuse(number, "invalid_json", "a \\u escape that is no character")
+                        continue
                 out.write(line)
                 out.write("\n")
                 count += 1
@@ -404,10 +547,12 @@ def _store_numbered(
         if count == 0:
             con.execute(f"CREATE TEMP TABLE {table} (record_no BIGINT, raw VARCHAR)")
             return
+        # Text escaped as a JSON string is at most twice as long as the record.
         con.execute(
             f"CREATE TEMP TABLE {table} AS SELECT CAST(json_extract(json, '$.n') AS BIGINT) "
-            "AS record_no, CAST(json_extract(json, '$.r') AS VARCHAR) AS raw "
-            f"FROM read_ndjson_objects(?, maximum_object_size={MAX_RECORD_BYTES * 2})",
+            "AS record_no, COALESCE(json_extract_string(json, '$.t'), "
+            "CAST(json_extract(json, '$.r') AS VARCHAR)) AS raw "
+            f"FROM read_ndjson_objects(?, maximum_object_size={MAX_RECORD_BYTES * 2 + 1024})",
             [name],
         )
     finally:

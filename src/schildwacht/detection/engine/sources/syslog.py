@@ -220,13 +220,13 @@ def read_syslog(path: Path, report: FileReport) -> Records:
     """The lines of a syslog file as records; refused lines are named by line number."""
     try:
         written = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
-        handle = reading._open(path)
+        handle = reading.open_maybe_gzip(path)
     except OSError as error:
         report.refuse(None, "unreadable", str(error))
         return
     seen: dict[tuple[Any, ...], int] = {}
     second: Any = None
-    # Both kinds of handle _open gives (a file opened "rb", a GzipFile) are buffered.
+    # Both kinds of handle open_maybe_gzip gives (a file opened "rb", a GzipFile) are buffered.
     with handle as lines:
         number = 0
         while True:

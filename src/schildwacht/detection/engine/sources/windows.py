@@ -123,7 +123,7 @@ def flatten(record: dict[str, Any]) -> dict[str, Any]:
 
 def read_windows_events(path: Path, report: FileReport) -> Records:
     """The records of an EVTX file or of a JSON file of events, flattened."""
-    head = reading._first_bytes(path)
+    head = reading.first_bytes(path)
     if head.startswith(EVTX_MAGIC):
         yield from _evtx_file(path, report)
         return
@@ -134,17 +134,17 @@ def read_windows_events(path: Path, report: FileReport) -> Records:
     if not start.startswith((b"{", b"[")):
         report.refuse(None, "invalid_json", "neither an EVTX file nor JSON")
         return
-    if reading._looks_like_json_lines(head):
+    if reading.looks_like_json_lines(head):
         records = reading.json_lines(path, report)
     else:
-        records = reading._json_document(path, report)
+        records = reading.json_document(path, report)
     for number, record in records:
         yield number, flatten(record)
 
 
 def _evtx_file(path: Path, report: FileReport) -> Records:
     with path.open("rb") as handle:
-        compressed = handle.read(2) == b"\x1f\x8b"
+        compressed = handle.read(2) == reading.GZIP_MAGIC
     if not compressed:
         yield from _evtx_records(path, report)
         return

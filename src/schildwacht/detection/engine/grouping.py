@@ -45,7 +45,11 @@ def windowed_threshold(matches: str, measure: str, operator: str, threshold: int
     (and the fields ``measure`` needs); ``measure`` is an aggregate over the window ending at
     each event (``count(*)``, ``count(DISTINCT user_name)``, …). Every event at which the
     measure meets the threshold closes a hit window; overlapping hit windows of one entity
-    become one alert, which counts every matching event inside it."""
+    become one alert, which counts every matching event inside it.
+
+    Every step sorts (windows, an ASOF join) rather than pairs events with windows, so a busy
+    entity, or a correlation without group-by (one entity for all events), costs about
+    O(n log n) however many alerts it raises."""
     frame = (
         f"PARTITION BY entity ORDER BY event_time "
         f"RANGE BETWEEN {interval(span)} PRECEDING AND CURRENT ROW"
@@ -67,10 +71,17 @@ r AS (
     AS grp
   FROM h
 ),
+-- A window's start never moves back as its hit moves on (it is the first event at most the
+-- span before the hit), so a new group starts after every earlier hit: the merged spans of an
+-- entity are disjoint and ordered.
 spans AS (SELECT entity, min(start) AS first_seen, max(hit) AS last_seen FROM r GROUP BY entity, grp)
+-- Each event to the one span that can hold it: the latest of its entity starting at or before
+-- it, kept when it is not past that span's end. Sorting both sides costs O(n log n), where a
+-- range join would compare every event of an entity with every span of it. An event without
+-- an entity or a time finds no span (NULL equals nothing), so it is in no alert.
 SELECT spans.entity, spans.first_seen, spans.last_seen, count(*) AS count,
   list(m.event_key ORDER BY m.event_time)[1:{SAMPLE_SIZE}] AS keys
-FROM spans JOIN m ON m.entity = spans.entity
-  AND m.event_time BETWEEN spans.first_seen AND spans.last_seen
+FROM m ASOF JOIN spans ON m.entity = spans.entity AND m.event_time >= spans.first_seen
+WHERE m.event_time <= spans.last_seen
 GROUP BY spans.entity, spans.first_seen, spans.last_seen
 """

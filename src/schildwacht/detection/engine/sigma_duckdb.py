@@ -14,11 +14,19 @@ differ where it matters:
 * A field that is one of our columns (or a known alias, ``data/sigma_mapping.yaml``) reads the
   column; any other field is read from the original record, so a rule written in a source's own
   field names still runs (more slowly).
+* A keyword (a value without a field) matches like ``|contains``, with the same wildcards and
+  ``|cased``, in the event's values: for a free-text source (syslog) its ``message``; for the
+  others every string or number anywhere in the original record, nested or in an array, as
+  the value reads after JSON unescaping. Key names, ``true``/``false`` and ``null`` never
+  match, so the keyword ``status`` does not find every record that has a status field. A
+  number is matched as DuckDB writes it (``2.50`` as ``2.5``). Several keywords are ORed,
+  ``|all`` ANDs them (each may be in another value).
 """
 
 from __future__ import annotations
 
 import re
+import string
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
@@ -37,6 +45,7 @@ from sigma.conversion.state import ConversionState
 from sigma.rule import SigmaLogSource
 from sigma.types import (
     SigmaBool,
+    SigmaCasedString,
     SigmaCIDRExpression,
     SigmaCompareExpression,
     SigmaRegularExpression,
@@ -167,7 +176,8 @@ class DuckDBBackend(TextQueryBackend):
             raise NotImplementedError("deferred expressions are not supported")
         return f"NOT COALESCE({inner}, FALSE)"
 
-    def like_pattern(self, value: SigmaString) -> str:
+    @staticmethod
+    def like_pattern(value: SigmaString) -> str:
         """A Sigma string as a quoted LIKE pattern: wildcards become ``%``/``_``, a literal
         ``%``, ``_`` or ``\\`` is escaped, quotes are doubled."""
         parts: list[str] = []
@@ -239,16 +249,116 @@ class DuckDBBackend(TextQueryBackend):
     def convert_condition_val_str(
         self, cond: ConditionValueExpression, state: ConversionState
     ) -> str:
-        """A keyword without a field: anywhere in the original record."""
+        """A keyword without a field: contained in a value of the event (see keyword_sql)."""
         assert isinstance(cond.value, SigmaString)
-        value = cond.value
-        if not value.startswith(SpecialChars.WILDCARD_MULTI):
-            value = SpecialChars.WILDCARD_MULTI + value
-        if not value.endswith(SpecialChars.WILDCARD_MULTI):
-            value = value + SpecialChars.WILDCARD_MULTI
-        return f"raw ILIKE {self.like_pattern(value)} ESCAPE '\\'"
+        return keyword_sql(cond.value, cased=isinstance(cond.value, SigmaCasedString))
 
     def convert_condition_val_num(
         self, cond: ConditionValueExpression, state: ConversionState
     ) -> str:
-        return f"raw LIKE {sql_literal('%' + str(cond.value) + '%')}"
+        """A number without a field: a keyword, its digits contained in a value."""
+        return keyword_sql(SigmaString(str(cond.value)), cased=True)
+
+
+# Log types whose record is a line of text: the reader's JSON holds the line's header parsed
+# into fields next to the message, and a keyword is meant for the message.
+FREE_TEXT_LOG_TYPES = ("syslog",)
+# Characters that every JSON writer puts in a string as they are (Python's and .NET's escape
+# non-ASCII, .NET also <>&'+` and PHP /); a keyword's other characters may be escaped in
+# ``raw`` and only stand for "something" in the quick test on ``raw`` (keyword_sql).
+_VERBATIM = frozenset(string.ascii_letters + string.digits + " !#$%()*,-.:;?@[]^_{|}~")
+# DuckDB's ILIKE lowers the non-ASCII "İ" and the Kelvin sign to i and k: a case-insensitive
+# i or k may stand for a character a writer escaped.
+_FOLDED_FROM_NON_ASCII = frozenset("iIkK")
+
+
+# A string token, optionally followed by the colon that makes it a key, or a number. Matched
+# from the left, a string is taken whole from its opening quote, so nothing inside it (a quote,
+# a colon, digits) is taken for a token of its own.
+_TOKEN = r'"[^"\\]*(?:\\.[^"\\]*)*"\s*:?|-?[0-9][0-9.eE+-]*'
+# Records whose size times number of brackets (a bound on what ``$..*`` writes) is at most
+# this go through ``$..*``; a sign-in or audit record is far below (35,000 at most in the
+# sample logs), a crafted deep record far above. It also bounds the memory ``$..*`` takes for
+# a vector of records.
+UNPACK_LIMIT = 250_000
+
+
+def record_values_sql(limit: int | None = None) -> str:
+    """SQL for the strings and numbers anywhere in ``raw``, unescaped, as a list.
+
+    DuckDB's recursive JSON path ``$..*`` lists every value under the root, and ``json_type``
+    with the same path their types, in the same order. It also writes out every object and
+    array it passes, which costs about the record's size times its depth: a record that may be
+    deep (its size times its number of brackets over ``limit``, by default ``UNPACK_LIMIT``)
+    is split into tokens by a regular expression instead, in linear time but about four times
+    slower."""
+    if limit is None:
+        limit = UNPACK_LIMIT
+    brackets = "(strlen(raw) - strlen(replace(replace(raw, '[', ''), '{', '')))"
+    by_path = (
+        "[pair[1] FOR pair IN list_zip(json_extract_string(raw, '$..*'), "
+        "json_type(raw, '$..*')) IF pair[2] NOT IN ('OBJECT', 'ARRAY', 'BOOLEAN', 'NULL')]"
+    )
+    # The tokens that are not keys, as a JSON array of scalars: DuckDB unescapes them.
+    by_tokens = (
+        f"json_extract_string('[' || array_to_string(list_filter(regexp_extract_all(raw, "
+        f"{sql_literal(_TOKEN)}), lambda token: NOT suffix(token, ':')), ',') || ']', '$[*]')"
+    )
+    return f"CASE WHEN strlen(raw) * {brackets} <= {limit} THEN {by_path} ELSE {by_tokens} END"
+
+
+def keyword_sql(value: SigmaString, *, cased: bool) -> str:
+    """SQL for a Sigma keyword: a value that contains it (``ILIKE``, or ``LIKE`` when cased).
+
+    For a free-text source (syslog) the value is the ``message``. For the other sources, which
+    keep their record as JSON in ``raw``, it is any string or number anywhere in the record,
+    nested or in an array, unescaped; not a key name, a ``true``, ``false`` or ``null``, or the
+    text of an object (``record_values_sql``).
+
+    Unpacking a record is about four times slower than searching its text, so the text is
+    tested first with a looser pattern: every character a JSON writer may escape, every ``?``
+    and, without ``|cased``, every i and k becomes ``%``. A value containing the keyword leaves
+    its other characters verbatim in ``raw``, so the loose test never drops an event the exact
+    test keeps; for a rare keyword it is all that runs.
+    """
+    if not value.startswith(SpecialChars.WILDCARD_MULTI):
+        value = SpecialChars.WILDCARD_MULTI + value
+    if not value.endswith(SpecialChars.WILDCARD_MULTI):
+        value = value + SpecialChars.WILDCARD_MULTI
+    operator = "LIKE" if cased else "ILIKE"
+    exact = f"{operator} {DuckDBBackend.like_pattern(value)} ESCAPE '\\'"
+    in_values = f"len(list_filter({record_values_sql()}, lambda value: value {exact})) > 0"
+    free_text = ", ".join(sql_literal(log_type) for log_type in FREE_TEXT_LOG_TYPES)
+    loose = _loose_pattern(value, cased=cased)
+    # A CASE, not an AND: DuckDB evaluates both sides of an AND, but a CASE branch only for
+    # the rows that reach it.
+    quick = f"WHEN NOT raw {operator} {loose} ESCAPE '\\' THEN false " if loose else ""
+    return f"CASE WHEN log_type IN ({free_text}) THEN message {exact} {quick}ELSE {in_values} END"
+
+
+def _loose_pattern(value: SigmaString, *, cased: bool) -> str | None:
+    """A LIKE pattern for the JSON text of a record holding a value that matches ``value``
+    (see keyword_sql), or None when nothing of the keyword is sure to be there verbatim."""
+    verbatim = _VERBATIM if cased else _VERBATIM - _FOLDED_FROM_NON_ASCII
+    # Literal characters (escaped for LIKE) and None for "anything here".
+    tokens: list[str | None] = []
+    for part in value.s:
+        if isinstance(part, str):
+            for char in part:
+                if char not in verbatim:
+                    tokens.append(None)
+                else:
+                    tokens.append("\\" + char if char in "%_" else char)
+        elif part in (SpecialChars.WILDCARD_MULTI, SpecialChars.WILDCARD_SINGLE):
+            tokens.append(None)
+        else:  # placeholders left unresolved
+            raise NotImplementedError(f"placeholder {part} not supported")
+    if all(token is None for token in tokens):
+        return None
+    pattern = ""
+    for position, token in enumerate(tokens):
+        if token is not None:
+            pattern += token
+        elif position == 0 or tokens[position - 1] is not None:
+            pattern += "%"  # one for a run of them
+    return sql_literal(pattern)

@@ -210,11 +210,10 @@ class EventStore:
                 return None  # refused records (or none at all) to name by line
             listed = sql_list(good)
             relation = f"read_parquet({listed})"
-            # One pass over the keys: rows per written file, and whether a key repeats.
+            # Rows per written file from the files' footers, without reading them.
             per_file = dict(
                 con.execute(
-                    f"SELECT filename, count(*) FROM read_parquet({listed}, filename = true) "
-                    "GROUP BY filename"
+                    f"SELECT file_name, num_rows FROM parquet_file_metadata({listed})"
                 ).fetchall()
             )
             repeated = count_rows(

@@ -78,6 +78,7 @@ def test_many_files_in_one_batch_count_duplicates_against_every_earlier_file(
             0,
         ), index
     assert batch.repeated
+    batch.view()
     assert con.execute("SELECT count(*), count(DISTINCT event_key) FROM events").fetchone() == (
         len(seen),
         len(seen),
@@ -129,7 +130,9 @@ def raw_by_key(path: Path, *, fast: bool = False) -> dict[str, str]:
         if fast:
             no_careful_path(patch)
         con = connect()
-        report = Batch(con).read(path, SIGNIN)
+        batch = Batch(con)
+        report = batch.read(path, SIGNIN)
+        batch.view()
     assert (report.events, report.refused) == (3, 0 if fast else 1)
     rows = con.execute("SELECT event_key, raw FROM events").fetchall()
     return {str(key): str(raw) for key, raw in rows}
@@ -196,7 +199,9 @@ def test_records_of_api_pages_keep_their_own_text(tmp_path: Path) -> None:
     expected = raw_by_key(lines, fast=True)
     for path in (page, per_line):
         con = connect()
-        assert Batch(con).read(path, SIGNIN).events == 3
+        batch = Batch(con)
+        assert batch.read(path, SIGNIN).events == 3
+        batch.view()
         assert dict(con.execute("SELECT event_key, raw FROM events").fetchall()) == expected
 
 
@@ -222,7 +227,9 @@ def test_a_json_array_takes_the_fast_path_plain_or_gzip(
         relation = json_lines_relation(path)
         assert relation is not None and "format='array'" in relation
         con = connect()
-        report = Batch(con).read(path, SIGNIN)
+        batch = Batch(con)
+        report = batch.read(path, SIGNIN)
+        batch.view()
         assert (report.records, report.events, report.refused) == (50, 50, 0)
         first = con.execute("SELECT raw FROM events WHERE event_key = 'id-0'").fetchone()
         assert first is not None

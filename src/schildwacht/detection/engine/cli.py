@@ -73,6 +73,7 @@ def main(argv: list[str]) -> int:
         con = connect(memory_limit=args.memory_limit, threads=args.threads, temp_directory=work)
         batch = Batch(con)
         reports = [batch.read(path, source) for path in args.files]
+        batch.view()  # ``events``, which the rules read
         alerts = run_rules(con, pack, [source.name])
         con.close()
     out = sys.stdout

@@ -57,18 +57,34 @@ class Batch:
 
     Events are de-duplicated on (source, event key): within a file, and against the files read
     before; a repeated event counts as a duplicate in its file's report.
+
+    The view is brought up to date when it is asked for (``view()`` or ``name``), not after
+    every file: rebuilding a union of hundreds of files after each of them took most of the
+    time of such a batch.
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, name: str = "events") -> None:
         self.con = con
-        self.name = name
+        self._name = name
+        self._stale = True
         self.tables: list[str] = []
         self.repeated = False
         # The (source, event key) of every event kept so far, each once: what a new file's
         # events are duplicates of.
         self._keys = f"keys_{uuid.uuid4().hex[:12]}"
         self.con.execute(f"CREATE TABLE {self._keys} (source VARCHAR, event_key VARCHAR)")
-        self._define_view()
+
+    @property
+    def name(self) -> str:
+        """The view's name, with the view up to date."""
+        return self.view()
+
+    def view(self) -> str:
+        """Define the view over the files read so far (when they changed); its name."""
+        if self._stale:
+            self._define_view()
+            self._stale = False
+        return self._name
 
     def read(self, path: Path, source: Source) -> FileReport:
         report = FileReport(path=str(path), source=source.name)
@@ -97,7 +113,7 @@ class Batch:
             if records:
                 self.con.execute(f"DROP TABLE IF EXISTS {records}")
         self.tables.append(table)
-        self._define_view()
+        self._stale = True
         return report
 
     def _normalise(self, table: str, records: str, source: Source, order: int) -> None:
@@ -139,11 +155,12 @@ class Batch:
             self.repeated = True
 
     def _define_view(self) -> None:
-        self.con.execute(f'DROP VIEW IF EXISTS "{self.name}"')
-        self.con.execute(f'DROP TABLE IF EXISTS "{self.name}"')
+        name = self._name
+        self.con.execute(f'DROP VIEW IF EXISTS "{name}"')
+        self.con.execute(f'DROP TABLE IF EXISTS "{name}"')
         if not self.tables:
             self.con.execute(
-                f'CREATE VIEW "{self.name}" AS SELECT * FROM (SELECT {_typed_nulls()}) WHERE false'
+                f'CREATE VIEW "{name}" AS SELECT * FROM (SELECT {_typed_nulls()}) WHERE false'
             )
             return
         union = " UNION ALL ".join(
@@ -155,15 +172,13 @@ class Batch:
             if self.repeated
             else ""
         )
-        self.con.execute(
-            f'CREATE VIEW "{self.name}" AS SELECT {COLUMNS_SQL} FROM ({union}){dedupe}'
-        )
+        self.con.execute(f'CREATE VIEW "{name}" AS SELECT {COLUMNS_SQL} FROM ({union}){dedupe}')
 
     def _count(self, sql: str) -> int:
         return count_rows(self.con, sql)
 
     def close(self) -> None:
-        self.con.execute(f'DROP VIEW IF EXISTS "{self.name}"')
+        self.con.execute(f'DROP VIEW IF EXISTS "{self._name}"')
         for table in self.tables:
             self.con.execute(f"DROP TABLE IF EXISTS {table}")
         self.con.execute(f"DROP TABLE IF EXISTS {self._keys}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gzip
 import json
 import struct
 import zlib
@@ -293,8 +294,10 @@ def test_damaged_records_in_the_middle_chunk_are_refused_and_the_rest_kept(
     report, rows = read(path)
     lost = [place.record_id for place in hit]
     assert (report.records, report.events, report.refused) == (360, 357, 3)
-    assert refusals(report) == [(record_id, "damaged") for record_id in lost]
-    assert all("record number" in item.detail for item in report.refusals)
+    # The damage changed the chunk under its checksum: the records kept from it are named.
+    first = in_chunk(written, MIDDLE)[0].record_id
+    assert refusals(report) == [(first, "checksum")] + [(number, "damaged") for number in lost]
+    assert all("record number" in item.detail for item in report.refusals if item.code == "damaged")
     assert ids(rows) == all_ids_but(written, set(lost))
 
 
@@ -311,17 +314,10 @@ def test_a_record_with_a_broken_header_is_refused_and_the_other_chunks_read(
     assert others <= kept
     assert {place.record_id for place in chunk[:10]} <= kept
     assert hit.record_id not in kept
-    assert [code for _, code in refusals(report)] == ["damaged"]
+    # The damage changed the chunk under its checksum: the records kept from it are named.
+    assert refusals(report) == [(chunk[0].record_id, "checksum"), (hit.record_id, "damaged")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the evtx parser gives up on the rest of a chunk after a record whose header is "
-        "damaged, and the reader neither recovers them nor counts them: windows.py says "
-        "reading goes on with the next record"
-    ),
-)
 def test_the_records_after_a_broken_record_header_are_kept_or_counted(
     tmp_path: Path, written: bytes
 ) -> None:
@@ -333,20 +329,72 @@ def test_the_records_after_a_broken_record_header_are_kept_or_counted(
     # Either read (stepping to the next record signature) or each one named as refused.
     refused = {record_no for record_no, _ in refusals(report)}
     assert after <= set(ids(rows)) | refused
+    # Read: the reader steps over the damaged record to the next whole one.
+    assert after <= set(ids(rows))
+    assert ids(rows) == all_ids_but(written, {hit.record_id})
+    assert (report.records, report.events, report.refused) == (360, 359, 1)
+    damaged = next(item for item in report.refusals if item.code == "damaged")
+    assert (damaged.record_no, damaged.code) == (hit.record_id, "damaged")
+    assert f"record {hit.record_id} lost; reading went on with record {hit.record_id + 1}" in (
+        damaged.detail
+    )
 
 
 @pytest.mark.parametrize(
-    ("damage", "named"),
+    ("damage", "lost"),
     [
-        # The chunk's signature overwritten: the parser cannot tell which records it held.
-        ("signature", False),
-        # A name in the chunk's string table given an impossible length: the parser names the
-        # chunk's record range and refuses it whole.
-        ("name table", True),
+        # Three record headers in a row: the three are lost, the chunk's rest read.
+        ("three in a row", [10, 11, 12]),
+        # The chunk's first record: nothing before it to step from.
+        ("the first record", [0]),
+        # The chunk's last record: nothing after it to step to.
+        ("the last record", [-1]),
+        # The size in the header wrong: its copy at the record's end disagrees.
+        ("a size", [10]),
+        # The id in the header wrong (a later record's): the record is not read as that one.
+        ("an id", [10]),
+        # Records overwritten with zeros: the templates they defined went with them, so the
+        # records later in the chunk that use those fail too, each refused by its id.
+        ("zeros", [10, 11, 12, 13, 14]),
+    ],
+)
+def test_damaged_record_headers_lose_only_their_own_records(
+    tmp_path: Path, written: bytes, damage: str, lost: list[int]
+) -> None:
+    chunk = in_chunk(written, MIDDLE)
+    hit = [chunk[item] for item in lost]
+    if damage == "a size":
+        changes = {hit[0].offset + 4: struct.pack("<I", hit[0].size - 8)}
+    elif damage == "an id":
+        changes = {hit[0].offset + 8: struct.pack("<Q", chunk[50].record_id)}
+    elif damage == "zeros":
+        changes = {hit[0].offset: bytes(hit[-1].offset + hit[-1].size - hit[0].offset)}
+    else:
+        changes = {place.offset: b"\xff" * 4 for place in hit}
+    report, rows = read(damaged_copy(tmp_path, written, "record-headers.evtx", changes))
+    gone = {place.record_id for place in hit}
+    damaged = {number for number, code in refusals(report) if code == "damaged"}
+    # Records that failed on their own (only when the damage took templates with it).
+    failed = damaged - gone
+    assert ids(rows) == all_ids_but(written, gone | failed)
+    assert (report.records, report.refused) == (360, 360 - len(rows))
+    assert min(gone) in damaged
+    assert (chunk[0].record_id, "checksum") in refusals(report)
+    assert bool(failed) == (damage == "zeros")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        # The chunk's signature overwritten: not a chunk; its record headers tell its records.
+        "signature",
+        # A name in the chunk's string table given an impossible length: the parser refuses
+        # the chunk whole.
+        "name table",
     ],
 )
 def test_a_broken_middle_chunk_is_refused_and_the_other_chunks_read(
-    tmp_path: Path, written: bytes, damage: str, named: bool
+    tmp_path: Path, written: bytes, damage: str
 ) -> None:
     chunk = in_chunk(written, MIDDLE)
     start = chunk_offset(MIDDLE)
@@ -358,41 +406,57 @@ def test_a_broken_middle_chunk_is_refused_and_the_other_chunks_read(
     report, rows = read(damaged_copy(tmp_path, written, "broken-chunk.evtx", changes))
     lost = {place.record_id for place in chunk}
     assert ids(rows) == all_ids_but(written, lost)
-    assert report.events == 360 - len(lost)
-    assert [code for _, code in refusals(report)] == ["damaged"]
-    assert refusals(report)[0][0] == (chunk[0].record_id if named else None)
+    # One entry for the chunk, named by its first record; every record of it counted.
+    assert (report.records, report.events, report.refused) == (360, 360 - len(lost), len(lost))
+    assert refusals(report) == [(chunk[0].record_id, "damaged")]
     assert "chunk" in report.refusals[0].detail
+    assert f"records {chunk[0].record_id}..{chunk[-1].record_id}" in report.refusals[0].detail
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the reader does not ask the evtx parser to check chunk checksums "
-        "(validate_checksums), so a chunk that fails its CRC32 is read as intact and no "
-        "refusal names it; windows.py says a damaged chunk is refused as damaged"
-    ),
+@pytest.mark.parametrize(
+    ("damage", "part"),
+    [("header checksum", "header"), ("records changed under the checksum", "records")],
 )
-@pytest.mark.parametrize("damage", ["header checksum", "records changed under the checksum"])
 def test_a_middle_chunk_failing_its_checksum_is_named_in_the_report(
-    tmp_path: Path, log: list[Event], written: bytes, damage: str
+    tmp_path: Path, log: list[Event], written: bytes, damage: str, part: str
 ) -> None:
     start = chunk_offset(MIDDLE)
+    place = in_chunk(written, MIDDLE)[10]
+    name = log[place.record_id - 1].field("TargetUserName")
+    assert isinstance(name, str)
     if damage == "header checksum":
         changes = {start + 124: b"\x00\x00\x00\x00"}
     else:
         # One letter of a user name changed: still readable, but no longer what was logged.
-        place = in_chunk(written, MIDDLE)[10]
         record = written[place.offset : place.offset + place.size]
-        name = log[place.record_id - 1].field("TargetUserName")
-        assert isinstance(name, str)
         at = place.offset + record.index(name.encode("utf-16-le"))
         changes = {at: "X".encode("utf-16-le")}
     report, rows = read(damaged_copy(tmp_path, written, "checksum.evtx", changes))
-    # The other chunks are read whatever happens to this one.
-    kept = set(ids(rows))
-    others = {place.record_id for place in record_places(written) if place.chunk != MIDDLE}
-    assert others <= kept
-    assert "damaged" in [code for _, code in refusals(report)]
+    # The other chunks are read whatever happens to this one; this one's records are kept
+    # too (refusing the chunk would lose a hundred intact records), none is refused…
+    assert ids(rows) == [place.record_id for place in record_places(written)]
+    assert (report.records, report.events, report.refused) == (360, 360, 0)
+    # …and the chunk is named, with its records, for whoever must judge the log.
+    chunk = in_chunk(written, MIDDLE)
+    assert refusals(report) == [(chunk[0].record_id, "checksum")]
+    detail = report.refusals[0].detail
+    assert f"chunk {MIDDLE} (records {chunk[0].record_id}..{chunk[-1].record_id})" in detail
+    assert f"the checksum of its {part} does not match" in detail
+    assert "checksum" in REFUSAL_CODES
+    changed = json.loads(rows[place.record_id - 1]["raw"])["TargetUserName"]
+    assert changed == (name if damage == "header checksum" else "X" + name[1:])
+
+
+def test_a_file_header_failing_its_checksum_is_named_and_every_record_kept(
+    tmp_path: Path, written: bytes
+) -> None:
+    # The number of chunks lowered, the checksum left: every chunk is read all the same.
+    path = damaged_copy(tmp_path, written, "file-header.evtx", {42: struct.pack("<H", 2)})
+    report, rows = read(path)
+    assert len(rows) == 360
+    assert (report.records, report.refused) == (360, 0)
+    assert refusals(report) == [(None, "checksum")]
+    assert "file header" in report.refusals[0].detail
 
 
 # -- Reading again -----------------------------------------------------------------------------
@@ -439,19 +503,19 @@ def test_a_cut_off_file_keeps_its_whole_chunks_and_says_truncated(
     path.write_bytes(written[:CUT])
     report, rows = read(path)
     whole = [place.record_id for place in record_places(written) if place.chunk < 3]
-    assert ids(rows) == whole
-    assert report.events == len(whole) == 306
-    assert refusals(report) == [(None, "truncated")]
+    assert set(whole) <= set(ids(rows))
+    assert len(whole) == 306
+    # The cut record and those after it, by the chunk header's range: counted and named.
+    cut_off = [place.record_id for place in in_chunk(written, 3) if place.offset + place.size > CUT]
+    assert (report.records, report.events, report.refused) == (
+        360,
+        360 - len(cut_off),
+        len(cut_off),
+    )
+    assert refusals(report) == [(cut_off[0], "truncated")]
+    assert f"records {cut_off[0]}..360" in report.refusals[0].detail
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the evtx parser drops a chunk cut short without a word and the reader only reports "
-        "the file as truncated: the last chunk's records that lie wholly before the cut are "
-        "lost, though 'truncated' means 'the file ends in the middle of a record'"
-    ),
-)
 def test_a_cut_off_file_keeps_the_whole_records_of_its_last_chunk(
     tmp_path: Path, written: bytes
 ) -> None:
@@ -463,6 +527,49 @@ def test_a_cut_off_file_keeps_the_whole_records_of_its_last_chunk(
     ]
     assert len(before_cut) > 306  # records of the last chunk among them
     assert ids(rows) == before_cut
+
+
+def test_a_file_cut_off_before_its_last_chunks_names_what_is_missing(
+    tmp_path: Path, written: bytes
+) -> None:
+    # Cut in chunk 2: its records after the cut by its header, chunk 3's by the file header.
+    cut = chunk_offset(2) + 9_000
+    path = tmp_path / "cut.evtx"
+    path.write_bytes(written[:cut])
+    report, rows = read(path)
+    before_cut = [
+        place.record_id for place in record_places(written) if place.offset + place.size <= cut
+    ]
+    first_cut = len(before_cut) + 1
+    last_of_chunk = in_chunk(written, 2)[-1].record_id
+    assert ids(rows) == before_cut
+    assert (report.records, report.refused) == (360, 360 - len(before_cut))
+    assert refusals(report) == [(None, "truncated"), (first_cut, "truncated")]
+    details = [
+        item.detail for item in sorted(report.refusals, key=lambda item: item.record_no or 0)
+    ]
+    assert f"records {last_of_chunk + 1}..360 missing" in details[0]
+    assert f"records {first_cut}..{last_of_chunk} lie (partly) beyond its end" in details[1]
+
+
+def test_a_cut_off_gzip_file_keeps_what_was_unpacked_before_the_cut(
+    tmp_path: Path, written: bytes
+) -> None:
+    packed = gzip.compress(written)
+    cut = packed[: len(packed) * 2 // 3]
+    path = tmp_path / "Security.evtx.gz"
+    path.write_bytes(cut)
+    unpacked = zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(cut)
+    report, rows = read(path)
+    before_cut = [
+        place.record_id
+        for place in record_places(written)
+        if place.offset + place.size <= len(unpacked)
+    ]
+    assert 0 < len(before_cut) < 360
+    assert ids(rows) == before_cut
+    assert (report.records, report.refused) == (360, 360 - len(before_cut))
+    assert {code for _, code in refusals(report)} == {"truncated"}
 
 
 @pytest.mark.parametrize(

@@ -102,6 +102,9 @@ REFUSAL_LABELS: dict[str, Any] = {
     "wrong_source": _("geen regel van deze logbron (is de juiste bron gekozen?)"),
     "no_time": _("geen leesbaar tijdstip"),
     "damaged": _("beschadigde regel"),
+    "checksum": _(
+        "de controlesom klopt niet: de regels zijn gelezen, maar kunnen achteraf gewijzigd zijn"
+    ),
     "unreadable": _("het bestand is niet te lezen"),
     "invalid_syslog": _("geen syslogregel (RFC 3164 of RFC 5424)"),
 }

@@ -67,6 +67,7 @@ REFUSAL_CODES = {
     "wrong_source": "not a record of this source",
     "no_time": "no readable time (or one before 1990 or after 2100)",
     "damaged": "damaged record",
+    "checksum": "the checksum does not match: the records were read but may have been altered",
     "unreadable": "the file cannot be read",
     "invalid_syslog": "not a syslog line (RFC 3164 or RFC 5424)",
 }

@@ -7,6 +7,7 @@ the source setting."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -372,3 +373,20 @@ def test_posting_files_per_persona(personas: Personas) -> None:
     rules = statuses("rules", {"name": "Eigen"}, "eigen.yml", SIGMA_RULE.encode())
     assert rules == {**expected, "sector_curator": 302}
     assert RuleFile.objects.count() == 3
+
+
+def test_report_warns_about_an_evtx_chunk_failing_its_checksum(personas: Personas) -> None:
+    data = bytearray(
+        (Path(__file__).parent / "data/logs/windows/security-generated.evtx").read_bytes()
+    )
+    # The second chunk's header checksum (at 124 in the chunk) no longer matches.
+    data[4096 + 65536 + 124 : 4096 + 65536 + 128] = b"\0\0\0\0"
+    item = ingested(
+        personas.tree.board_a, bytes(data), source="windows-security", name="security.evtx"
+    )
+    assert item.status == "done"
+    assert (item.report["refused"], item.report["events"]) == (0, 360)
+    assert [entry["code"] for entry in item.report["notices"]] == ["checksum"]
+    page = personas.client("auditor_a").get(url("upload_detail", item.pk)).content.decode()
+    assert "Waarschuwingen" in page and "de controlesom klopt niet" in page
+    assert "Geweigerde regels" not in page

@@ -36,7 +36,14 @@ from tests.evtx_writing import (
     record_places,
     school_security_log,
 )
-from tests.test_detection_sources_windows import REAL_EVTX, events, fresh, read, refusals
+from tests.test_detection_sources_windows import (
+    REAL_EVTX,
+    events,
+    fresh,
+    notices,
+    read,
+    refusals,
+)
 
 pytestmark = pytest.mark.dbless
 
@@ -296,7 +303,8 @@ def test_damaged_records_in_the_middle_chunk_are_refused_and_the_rest_kept(
     assert (report.records, report.events, report.refused) == (360, 357, 3)
     # The damage changed the chunk under its checksum: the records kept from it are named.
     first = in_chunk(written, MIDDLE)[0].record_id
-    assert refusals(report) == [(first, "checksum")] + [(number, "damaged") for number in lost]
+    assert refusals(report) == [(number, "damaged") for number in lost]
+    assert notices(report) == [(first, "checksum")]
     assert all("record number" in item.detail for item in report.refusals if item.code == "damaged")
     assert ids(rows) == all_ids_but(written, set(lost))
 
@@ -315,7 +323,8 @@ def test_a_record_with_a_broken_header_is_refused_and_the_other_chunks_read(
     assert {place.record_id for place in chunk[:10]} <= kept
     assert hit.record_id not in kept
     # The damage changed the chunk under its checksum: the records kept from it are named.
-    assert refusals(report) == [(chunk[0].record_id, "checksum"), (hit.record_id, "damaged")]
+    assert refusals(report) == [(hit.record_id, "damaged")]
+    assert notices(report) == [(chunk[0].record_id, "checksum")]
 
 
 def test_the_records_after_a_broken_record_header_are_kept_or_counted(
@@ -379,7 +388,7 @@ def test_damaged_record_headers_lose_only_their_own_records(
     assert ids(rows) == all_ids_but(written, gone | failed)
     assert (report.records, report.refused) == (360, 360 - len(rows))
     assert min(gone) in damaged
-    assert (chunk[0].record_id, "checksum") in refusals(report)
+    assert notices(report) == [(chunk[0].record_id, "checksum")]
     assert bool(failed) == (damage == "zeros")
 
 
@@ -438,8 +447,9 @@ def test_a_middle_chunk_failing_its_checksum_is_named_in_the_report(
     assert (report.records, report.events, report.refused) == (360, 360, 0)
     # …and the chunk is named, with its records, for whoever must judge the log.
     chunk = in_chunk(written, MIDDLE)
-    assert refusals(report) == [(chunk[0].record_id, "checksum")]
-    detail = report.refusals[0].detail
+    assert refusals(report) == []
+    assert notices(report) == [(chunk[0].record_id, "checksum")]
+    detail = report.notices[0].detail
     assert f"chunk {MIDDLE} (records {chunk[0].record_id}..{chunk[-1].record_id})" in detail
     assert f"the checksum of its {part} does not match" in detail
     assert "checksum" in REFUSAL_CODES
@@ -455,8 +465,8 @@ def test_a_file_header_failing_its_checksum_is_named_and_every_record_kept(
     report, rows = read(path)
     assert len(rows) == 360
     assert (report.records, report.refused) == (360, 0)
-    assert refusals(report) == [(None, "checksum")]
-    assert "file header" in report.refusals[0].detail
+    assert (refusals(report), notices(report)) == ([], [(None, "checksum")])
+    assert "file header" in report.notices[0].detail
 
 
 # -- Reading again -----------------------------------------------------------------------------

@@ -233,10 +233,11 @@ class RefusalRow:
     detail: str
 
 
-def refusal_rows(upload: LogUpload) -> list[RefusalRow]:
-    """The refused records of an upload's report, with the Dutch reason."""
+def refusal_rows(upload: LogUpload, part: str = "refusals") -> list[RefusalRow]:
+    """The refused records of an upload's report (``part="notices"``: the warnings about
+    records that were kept), with the Dutch reason."""
     rows = []
-    for item in (upload.report or {}).get("refusals", []):
+    for item in (upload.report or {}).get(part, []):
         rows.append(
             RefusalRow(
                 record=item.get("record"),

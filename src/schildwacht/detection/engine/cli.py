@@ -17,7 +17,7 @@ from pathlib import Path
 
 from schildwacht.detection.engine.alerts import Alert, run_rules
 from schildwacht.detection.engine.ingest import Batch, connect
-from schildwacht.detection.engine.reading import REFUSAL_CODES, FileReport
+from schildwacht.detection.engine.reading import REFUSAL_CODES, FileReport, Refusal
 from schildwacht.detection.engine.rulepack import RulePack, load_rule_pack
 from schildwacht.detection.engine.sources import sources
 
@@ -126,10 +126,9 @@ def _summary(
             f" {report.duplicates} duplicates, {report.refused} refused\n"
         )
         for refusal in report.refusals:
-            where = f"record {refusal.record_no}" if refusal.record_no else "file"
-            meaning = REFUSAL_CODES.get(refusal.code, refusal.code)
-            detail = f" ({refusal.detail})" if refusal.detail else ""
-            err.write(f"  {where}: {meaning}{detail}\n")
+            err.write(_entry_line(refusal))
+        for notice in report.notices:
+            err.write(_entry_line(notice, "warning: "))
         if report.refused > len(report.refusals):
             err.write(f"  … and {report.refused - len(report.refusals)} more refused\n")
     for skipped in pack.skipped:
@@ -140,3 +139,10 @@ def _summary(
         f"{len(alerts)} alerts ({listed or 'none'}); {len(pack.rules)} rules run, "
         f"{len(pack.skipped)} skipped; {seconds:.1f} s\n"
     )
+
+
+def _entry_line(entry: Refusal, prefix: str = "") -> str:
+    where = f"record {entry.record_no}" if entry.record_no else "file"
+    meaning = REFUSAL_CODES.get(entry.code, entry.code)
+    detail = f" ({entry.detail})" if entry.detail else ""
+    return f"  {where}: {prefix}{meaning}{detail}\n"

@@ -57,6 +57,7 @@ class Refusal:
     detail: str = ""
 
 
+# The codes of refusals and of notices (``FileReport.notice``), with their meaning.
 REFUSAL_CODES = {
     "empty": "the file holds no records",
     "invalid_json": "not valid JSON",
@@ -86,11 +87,19 @@ class FileReport:
     refused: int = 0
     refusals: list[Refusal] = field(default_factory=list)
     shapes: dict[str, int] = field(default_factory=dict)
+    # Warnings about records that were kept (e.g. an EVTX chunk failing its checksum): the
+    # reader must say so, but they are no refusals and count in no total.
+    notices: list[Refusal] = field(default_factory=list)
 
     def refuse(self, record_no: int | None, code: str, detail: str = "") -> None:
         self.refused += 1
         if len(self.refusals) < REPORT_LIMIT:
             self.refusals.append(Refusal(record_no, code, detail[:300]))
+
+    def notice(self, record_no: int | None, code: str, detail: str = "") -> None:
+        """Warn about records that were read and kept all the same."""
+        if len(self.notices) < REPORT_LIMIT:
+            self.notices.append(Refusal(record_no, code, detail[:300]))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -104,6 +113,10 @@ class FileReport:
             "refusals": [
                 {"record": item.record_no, "code": item.code, "detail": item.detail}
                 for item in self.refusals
+            ],
+            "notices": [
+                {"record": item.record_no, "code": item.code, "detail": item.detail}
+                for item in self.notices
             ],
         }
 

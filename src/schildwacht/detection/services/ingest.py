@@ -31,7 +31,7 @@ from schildwacht.audit.services import Actor, change_for, record_changes
 from schildwacht.audit.services import snapshot as model_snapshot
 from schildwacht.detection.engine.alerts import run_rules, sample_events
 from schildwacht.detection.engine.ingest import connect
-from schildwacht.detection.engine.reading import REPORT_LIMIT, FileReport
+from schildwacht.detection.engine.reading import REPORT_LIMIT, FileReport, Refusal
 from schildwacht.detection.engine.sources import sources
 from schildwacht.detection.models import LogUpload, UploadStatus, UploadStep
 from schildwacht.detection.services.alerts import cluster, merge_alerts, notify_new_alerts
@@ -85,6 +85,17 @@ def _claim(upload: LogUpload) -> bool:
     return bool(claimed)
 
 
+def _entries(items: list[Refusal]) -> list[dict[str, Any]]:
+    return [
+        {
+            "record": item.record_no,
+            "code": clean_text(item.code, 40),
+            "detail": clean_text(item.detail, 300),
+        }
+        for item in items[:REPORT_LIMIT]
+    ]
+
+
 def _report_dict(report: FileReport, stored: int, days: dict[str, int]) -> dict[str, Any]:
     """The report as the upload keeps it: events already stored count as duplicates."""
     return {
@@ -93,14 +104,8 @@ def _report_dict(report: FileReport, stored: int, days: dict[str, int]) -> dict[
         "events": stored,
         "duplicates": report.duplicates + max(report.events - stored, 0),
         "refused": report.refused,
-        "refusals": [
-            {
-                "record": item.record_no,
-                "code": clean_text(item.code, 40),
-                "detail": clean_text(item.detail, 300),
-            }
-            for item in report.refusals[:REPORT_LIMIT]
-        ],
+        "refusals": _entries(report.refusals),
+        "notices": _entries(report.notices),
         "shapes": {clean_text(name, 40): count for name, count in report.shapes.items()},
         "days": dict(sorted(days.items())),
     }

@@ -102,6 +102,7 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "upload": item,
             "report": item.report or {},
             "refusals": refusal_rows(item),
+            "notices": refusal_rows(item, "notices"),
             "current": "uploads",
         },
     )

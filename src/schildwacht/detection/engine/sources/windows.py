@@ -24,8 +24,8 @@ holds is either read or refused by its event record id, never dropped without a 
   refused as ``truncated`` (by the chunk header's range of ids); whole chunks missing at the
   end are counted by the file header's next record id;
 * a chunk (or the file header) whose CRC32 checksum does not match is listed as
-  ``checksum``: its records are read and kept, but may have been altered after Windows wrote
-  them. That entry is in ``report.refusals`` without counting in ``report.refused``.
+  ``checksum`` among the report's notices: its records are read and kept, but may have been
+  altered after Windows wrote them.
 
 One refusal entry may stand for many records (its detail names them): ``report.refused``
 counts records, so ``report.records`` is the records kept plus those refused.
@@ -47,7 +47,7 @@ from typing import IO, Any
 import evtx
 
 from schildwacht.detection.engine import reading
-from schildwacht.detection.engine.reading import FileReport, Records, Refusal
+from schildwacht.detection.engine.reading import FileReport, Records
 from schildwacht.detection.engine.sources import (
     Extract,
     Shape,
@@ -213,13 +213,6 @@ def _refuse_many(
     counted, since the records read are the records kept plus those refused."""
     report.refuse(record_no, code, detail)
     report.refused += max(count, 1) - 1
-
-
-def _notice(report: FileReport, record_no: int | None, code: str, detail: str) -> None:
-    """Put something in the report's list without refusing anything: the records it is about
-    were kept, so ``refused`` (and with it ``records``) does not count them."""
-    if len(report.refusals) < reading.REPORT_LIMIT:
-        report.refusals.append(Refusal(record_no, code, detail[:300]))
 
 
 def _read_block(handle: IO[bytes], size: int) -> tuple[bytes, str]:
@@ -500,8 +493,7 @@ def _evtx_records(handle: IO[bytes], compressed: bool, report: FileReport) -> Re
         )
         return
     if struct.unpack_from("<I", header, 124)[0] != zlib.crc32(header[:120]):
-        _notice(
-            report,
+        report.notice(
             None,
             "checksum",
             "the file header's checksum does not match: it may have been altered (every "
@@ -695,8 +687,7 @@ def _check_sums(
     part = "header" if records_ok else "records" if header_ok else "header and of its records"
     first = layout.first if layout.first is not None else min(kept)
     last = layout.last if layout.last is not None else max(kept)
-    _notice(
-        report,
+    report.notice(
         first,
         "checksum",
         f"chunk {index} ({_records(first, last)}): the checksum of its {part} does not match: "

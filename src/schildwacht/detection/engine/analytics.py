@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from schildwacht.detection.engine.grouping import SAMPLE_SIZE, grouped_matches
 
 EARTH_RADIUS_KM = 6371.0
+# The length of a degree of latitude (and the most a degree of longitude can be), rounded up.
+KM_PER_DEGREE = 111.2
 # A sign-in pair is "impossible" when it implies more than this speed over more than the
 # minimum distance: faster than an airliner, and far enough apart that the inaccuracy of
 # locating an IP address (a mobile network may place a phone a few hundred km off) cannot
@@ -67,10 +69,19 @@ IMPOSSIBLE_TRAVEL = Analytic(
     ),
     sql=f"""
 WITH s AS ({_SUCCESSFUL_SIGNINS} AND latitude IS NOT NULL AND longitude IS NOT NULL),
+-- Only accounts whose places lie far enough apart can have an impossible pair: no two points
+-- of a box of latitudes and longitudes are further apart than going along its sides
+-- ({KM_PER_DEGREE} km per degree at most), so the other accounts (nearly all) skip the sort.
+far AS (
+  SELECT user_name FROM s GROUP BY user_name
+  HAVING {KM_PER_DEGREE} * (max(latitude) - min(latitude) + max(longitude) - min(longitude))
+    > {MIN_DISTANCE_KM}
+),
 p AS (
   SELECT *, lag(latitude) OVER w AS plat, lag(longitude) OVER w AS plon,
     lag(event_time) OVER w AS ptime, lag(event_key) OVER w AS pkey
-  FROM s WINDOW w AS (PARTITION BY user_name ORDER BY event_time, event_key)
+  FROM s SEMI JOIN far USING (user_name)
+  WINDOW w AS (PARTITION BY user_name ORDER BY event_time, event_key)
 ),
 d AS (
   SELECT *, {_distance_km("plat", "plon", "latitude", "longitude")} AS km,

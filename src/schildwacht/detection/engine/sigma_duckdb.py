@@ -197,14 +197,14 @@ class DuckDBBackend(TextQueryBackend):
     ) -> str:
         assert isinstance(cond.value, SigmaString)
         field = self.escape_and_quote_field(cond.field)
-        return f"{field} ILIKE {self.like_pattern(cond.value)} ESCAPE '\\'"
+        return f"{field} {like_sql('ILIKE', self.like_pattern(cond.value))}"
 
     def convert_condition_field_eq_val_str_case_sensitive(
         self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
     ) -> str:
         assert isinstance(cond.value, SigmaString)
         field = self.escape_and_quote_field(cond.field)
-        return f"{field} LIKE {self.like_pattern(cond.value)} ESCAPE '\\'"
+        return f"{field} {like_sql('LIKE', self.like_pattern(cond.value))}"
 
     def convert_condition_field_eq_val_num(
         self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
@@ -307,6 +307,15 @@ def record_values_sql(limit: int | None = None) -> str:
     return f"CASE WHEN strlen(raw) * {brackets} <= {limit} THEN {by_path} ELSE {by_tokens} END"
 
 
+def like_sql(operator: str, pattern: str) -> str:
+    """``LIKE``/``ILIKE`` with a quoted pattern from ``like_pattern``; the ``ESCAPE`` clause
+    only where the pattern escapes something: DuckDB takes a pattern with an escape character
+    by a path about five times slower (legacy authentication's eleven values: 0.15 s against
+    0.03 s over a million sign-ins), and without one no character is special but ``%``/``_``."""
+    escape = " ESCAPE '\\'" if "\\" in pattern else ""
+    return f"{operator} {pattern}{escape}"
+
+
 def keyword_sql(value: SigmaString, *, cased: bool) -> str:
     """SQL for a Sigma keyword: a value that contains it (``ILIKE``, or ``LIKE`` when cased).
 
@@ -326,13 +335,13 @@ def keyword_sql(value: SigmaString, *, cased: bool) -> str:
     if not value.endswith(SpecialChars.WILDCARD_MULTI):
         value = value + SpecialChars.WILDCARD_MULTI
     operator = "LIKE" if cased else "ILIKE"
-    exact = f"{operator} {DuckDBBackend.like_pattern(value)} ESCAPE '\\'"
+    exact = like_sql(operator, DuckDBBackend.like_pattern(value))
     in_values = f"len(list_filter({record_values_sql()}, lambda value: value {exact})) > 0"
     free_text = ", ".join(sql_literal(log_type) for log_type in FREE_TEXT_LOG_TYPES)
     loose = _loose_pattern(value, cased=cased)
     # A CASE, not an AND: DuckDB evaluates both sides of an AND, but a CASE branch only for
     # the rows that reach it.
-    quick = f"WHEN NOT raw {operator} {loose} ESCAPE '\\' THEN false " if loose else ""
+    quick = f"WHEN NOT raw {like_sql(operator, loose)} THEN false " if loose else ""
     return f"CASE WHEN log_type IN ({free_text}) THEN message {exact} {quick}ELSE {in_values} END"
 
 

@@ -45,7 +45,7 @@ GRACE_SECONDS = 3600
 # records make rows large (1-2 kB). With DuckDB's defaults the buffers outgrow the memory
 # limit and spill; 4,096 rows (with the flush threshold ``connect`` sets) halved the time of
 # a million sign-ins and its memory (bench/README.md).
-PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 4096"
+PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 4096"
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ free-text source's message, never a key name of the record's JSON.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import json
 import os
@@ -551,3 +552,61 @@ def test_keywords_end_to_end_on_entra_signins(tmp_path: Path) -> None:
     assert keys("    - 'status'") == set()
     assert keys("    - '10.0.0'") == {"id-2"}
     assert keys("    - 'fout'") == {"id-1", "id-2"}
+
+
+def _python_correlation(
+    events: list[tuple[str, int, str]], span: int, threshold: int
+) -> set[tuple[str, int, int, int]]:
+    """An independent reading of the correlation: every event whose window (the events of
+    its entity at most ``span`` seconds before it, itself and its equals included) holds
+    ``threshold`` events closes a hit window; overlapping hit windows merge; an alert counts
+    every event of its entity inside the merged span."""
+    by_entity: dict[str, list[int]] = {}
+    for entity, second, _key in events:
+        by_entity.setdefault(entity, []).append(second)
+    found = set()
+    for entity, seconds in by_entity.items():
+        seconds.sort()
+        windows = []
+        for second in seconds:
+            low = bisect.bisect_left(seconds, second - span)
+            high = bisect.bisect_right(seconds, second)
+            if high - low >= threshold:
+                windows.append((seconds[low], second))
+        merged: list[list[int]] = []
+        for start, hit in sorted(windows):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], hit)
+            else:
+                merged.append([start, hit])
+        for start, end in merged:
+            count = bisect.bisect_right(seconds, end) - bisect.bisect_left(seconds, start)
+            found.add((entity, start, end, count))
+    return found
+
+
+def test_correlations_with_many_equal_times_match_an_independent_reading() -> None:
+    # Times on a five-second grid: many events share a second and their hit windows tie,
+    # which once let the merge glue an entity's separate attacks into one day-long span.
+    generator = random.Random(1)  # noqa: S311 - reproducible test data, no secret
+    events = []
+    for n in range(60_000):
+        pool = generator.choice([1, 3, 50])
+        entity = f"u{generator.randrange(pool)}"
+        events.append((entity, generator.randint(0, 400_000) // 5 * 5, f"k{n}"))
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET threads = 2")
+    con.execute("CREATE TABLE ev (entity VARCHAR, t INTEGER, event_key VARCHAR)")
+    con.executemany("INSERT INTO ev VALUES (?, ?, ?)", events)
+    matches = (
+        "SELECT entity, TIMESTAMP '2026-01-01' + to_seconds(t) AS event_time, event_key FROM ev"
+    )
+    sql = windowed_threshold(matches, "count(*)", ">=", 2, 30)
+    epoch = dt.datetime(2026, 1, 1)
+    rows = con.execute(f"SELECT entity, first_seen, last_seen, count FROM ({sql})").fetchall()
+    got = {
+        (entity, int((first - epoch).total_seconds()), int((last - epoch).total_seconds()), count)
+        for entity, first, last, count in rows
+    }
+    assert got == _python_correlation(events, 30, 2)

@@ -60,7 +60,11 @@ w AS (
   SELECT entity, event_time, {measure} OVER win AS measure, min(event_time) OVER win AS start
   FROM m WINDOW win AS ({frame})
 ),
-hits AS (SELECT entity, start, event_time AS hit FROM w WHERE measure {operator} {int(threshold)}),
+-- DISTINCT: events at the same time share their window, so their rows are equal; without it
+-- the two windows below could order such ties differently and glue separate spans together.
+hits AS (
+  SELECT DISTINCT entity, start, event_time AS hit FROM w WHERE measure {operator} {int(threshold)}
+),
 h AS (
   SELECT *, CASE WHEN start <= max(hit) OVER (PARTITION BY entity ORDER BY hit, start
     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) THEN 0 ELSE 1 END AS starts

@@ -390,3 +390,10 @@ def test_report_warns_about_an_evtx_chunk_failing_its_checksum(personas: Persona
     page = personas.client("auditor_a").get(url("upload_detail", item.pk)).content.decode()
     assert "Waarschuwingen" in page and "de controlesom klopt niet" in page
     assert "Geweigerde regels" not in page
+
+
+def test_report_says_when_its_list_of_refusals_was_cut(personas: Personas) -> None:
+    item = ingested(personas.tree.board_a, jsonl(ordinary(1)) + b"{broken\n" * 130)
+    assert item.report["refused"] == 130 and len(item.report["refusals"]) == 100
+    page = personas.client("auditor_a").get(url("upload_detail", item.pk)).content.decode()
+    assert "de eerste 100 meldingen; 130 geweigerd in totaal" in page

@@ -21,7 +21,7 @@ KM_PER_DEGREE = 111.2
 # explain it.
 MAX_SPEED_KMH = 1000
 MIN_DISTANCE_KM = 500
-# Sign-ins from a new country on one day and the next are one alert.
+# Sign-ins of one account from a new country less than 24 hours apart are one alert.
 NEW_COUNTRY_WINDOW_SECONDS = 24 * 3600
 # A country is part of the board's pattern once successful sign-ins came from it on this many
 # different days; until the board has sign-ins on LEARNING_DAYS different days nothing is
@@ -99,8 +99,9 @@ NEW_COUNTRY = Analytic(
     title="Sign-in from a country the board never sees",
     level="medium",
     description=(
-        "A successful sign-in from a country that is not part of the board's pattern: fewer "
-        f"than {ESTABLISHED_DAYS} earlier days with sign-ins from there. Staff on holiday cause "
+        "A successful sign-in from a country that is not part of the board's pattern: "
+        f"successful sign-ins from there on fewer than {ESTABLISHED_DAYS} different days, this "
+        "one included. Staff on holiday cause "
         "it too, but an account used from abroad while its owner is at school is taken over. "
         f"The first {LEARNING_DAYS} days with sign-ins only teach the pattern."
     ),

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from schildwacht.detection.engine.alerts import Alert, run_rules
 from schildwacht.detection.engine.ingest import Batch, connect
-from schildwacht.detection.engine.reading import REFUSAL_CODES, FileReport, Refusal
+from schildwacht.detection.engine.reading import REFUSAL_CODES, REPORT_LIMIT, FileReport, Refusal
 from schildwacht.detection.engine.rulepack import RulePack, load_rule_pack
 from schildwacht.detection.engine.sources import sources
 
@@ -129,8 +129,10 @@ def _summary(
             err.write(_entry_line(refusal))
         for notice in report.notices:
             err.write(_entry_line(notice, "warning: "))
-        if report.refused > len(report.refusals):
-            err.write(f"  … and {report.refused - len(report.refusals)} more refused\n")
+        if len(report.refusals) >= REPORT_LIMIT and report.refused > len(report.refusals):
+            # One entry may stand for many records (a damaged EVTX chunk): say the list was
+            # cut, not how many entries are missing.
+            err.write(f"  … only the first {REPORT_LIMIT} are listed\n")
     for skipped in pack.skipped:
         err.write(f"rule skipped: {skipped.rule} in {skipped.origin}: {skipped.reason}\n")
     by_rule = Counter(alert.rule_id for alert in alerts)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from schildwacht.audit.services import Actor
 from schildwacht.detection import services
+from schildwacht.detection.engine.reading import REPORT_LIMIT
 from schildwacht.detection.forms import UploadForm, add_service_errors
 from schildwacht.detection.queries import (
     available_sources,
@@ -93,6 +94,7 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One upload: its progress while the worker runs (htmx asks again every two seconds until
     it is finished), then the report with every refused line and why."""
     item = upload_for_user(request.user, pk)
+    refusals = refusal_rows(item)
     return render_partial(
         request,
         "detection/upload_detail.html",
@@ -101,7 +103,10 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "board": item.organisation,
             "upload": item,
             "report": item.report or {},
-            "refusals": refusal_rows(item),
+            "refusals": refusals,
+            # One entry may stand for many records (a damaged EVTX chunk), so only a list cut
+            # at the report's limit is called incomplete.
+            "refusals_cut": len(refusals) >= REPORT_LIMIT,
             "notices": refusal_rows(item, "notices"),
             "current": "uploads",
         },

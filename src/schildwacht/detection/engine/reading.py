@@ -10,6 +10,12 @@ and keeps the good ones. Either way the records land in a table ``records(record
 ``record_no`` is the line (JSON lines) or position (array), NULL on the fast path until a
 refusal needs it.
 
+Files joined with ``cat`` hold several documents one after another (``[…]\n[…]``, or API pages):
+DuckDB refuses them, and the careful path reads every document, numbering the records on
+through them. After the last document only blank space may follow; anything else is refused
+("data after the array"), so nothing is dropped without a word. Whether a file is gzip is told
+by its first bytes, never by its name, on both paths.
+
 ``raw`` is a JSON record's own text as it stood in the file, without the blank space around it
 (or the file's byte order mark). It is not re-encoded: escapes (``\\u00e9``, ``\\/``), number
 spellings (``1.0``, ``1e3``), key order and the line breaks inside a pretty-printed record stay
@@ -176,6 +182,15 @@ def _looks_like_json_array(head: bytes) -> bool:
     return head.lstrip(_BLANK).startswith(b"[")
 
 
+def _is_gzip(path: Path) -> bool:
+    """Whether the file is gzip, told by its first two bytes."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(2) == GZIP_MAGIC
+    except OSError:
+        return False
+
+
 def _array_closed(path: Path) -> bool:
     """Whether a file that starts an array also ends one. DuckDB takes an array cut off just
     after a comma for a whole one and would not say it was cut; the careful path does. A gzip
@@ -206,6 +221,10 @@ _SPACE = re.compile(r"[ \t\r\n]*")
 # Between the elements of an array: a damaged file may have lost or doubled a comma.
 _BETWEEN = re.compile(r"[ \t\r\n,]*")
 _PAGE_ARRAY = re.compile(r'"(?:value|items)"\s*:\s*\[')
+# After a document, before the next one of a file joined with ``cat``: blank space, and the
+# byte order mark the next file may start with. Vertical tab and form feed are no JSON blank
+# space, but DuckDB's fast path takes them for it after an array: nothing is lost in them.
+_AFTER = re.compile("[ \t\r\n\v\f\ufeff]*")
 # A \u escape of a surrogate: only where one appears can a lone one hide.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
@@ -230,12 +249,16 @@ def json_lines_relation(path: Path) -> str | None:
     """The fast path: SQL reading ``path`` in DuckDB as ``(record_no, raw)``, ``record_no``
     NULL and ``raw`` each record's own text as it stood in the file. JSON lines go through
     ``read_ndjson_objects``, a file that is one JSON array through ``read_json_objects``
-    (element by element: the document is never held whole); gzip either way.
+    (element by element: the document is never held whole); gzip either way, told by the
+    file's first bytes: DuckDB would go by the name, and uploads are stored under their own
+    (``signins.json`` gzipped, or a plain file named ``.gz``).
 
     None when the file must be read the careful way (``load_records``): an API page or another
     single document, a file with nothing in it, or an array whose closing bracket is missing.
     DuckDB refuses the whole file on the first bad record (or a cut-off gzip stream): the
-    caller then reads it with ``load_records``, which names every refused record."""
+    caller then reads it with ``load_records``, which names every refused record. Several
+    arrays one after another (files joined with ``cat``) DuckDB refuses too, so they go the
+    careful way, which reads them all."""
     head = first_bytes(path)
     if not head.strip(_BLANK):
         return None
@@ -249,10 +272,11 @@ def json_lines_relation(path: Path) -> str | None:
         options = ""
     else:
         return None
+    compression = "gzip" if _is_gzip(path) else "none"
     return (
         "(SELECT CAST(NULL AS BIGINT) AS record_no, CAST(json AS VARCHAR) AS raw "
-        f"FROM {reader}({sql_literal(path)}, {options}maximum_object_size={MAX_RECORD_BYTES}, "
-        "ignore_errors=false))"
+        f"FROM {reader}({sql_literal(path)}, {options}compression='{compression}', "
+        f"maximum_object_size={MAX_RECORD_BYTES}, ignore_errors=false))"
     )
 
 
@@ -357,10 +381,10 @@ def _page_key(value: dict[str, Any]) -> str | None:
     return None
 
 
-def _member_array(text: str, key: str) -> int:
-    """Where the elements of the array under ``key`` start (just past its ``[``) in ``text``,
-    one whole JSON object that has such a member."""
-    position = _skip(_SPACE, text, text.index("{") + 1)
+def _member_array(text: str, key: str, start: int = 0) -> int:
+    """Where the elements of the array under ``key`` start (just past its ``[``) in the whole
+    JSON object at ``start`` in ``text``, which has such a member."""
+    position = _skip(_SPACE, text, text.index("{", start) + 1)
     while True:
         name, position = _DECODER.raw_decode(text, position)
         position = _skip(_SPACE, text, _skip(_SPACE, text, position) + 1)  # past the colon
@@ -427,64 +451,135 @@ def _json_document(path: Path, report: FileReport) -> Texts:
 
 
 def _document_records(text: str, report: FileReport) -> Generator[Text, None, bool]:
-    """The records of the JSON document ``text``; returns False when it already refused the
-    document (or its end) as damaged or cut off."""
-    start = _skip(_SPACE, text, 0)
-    if text.startswith("[", start):
-        return (yield from _array_records(text, start + 1, report))
+    """The records of the JSON documents in ``text``: one as a rule, several one after another
+    in files joined with ``cat`` (arrays, API pages or single records), their records numbered
+    on through them. After the last one only blank space may follow: anything else is refused
+    by position, so nothing is dropped without a word. Returns False when it already refused a
+    document (or the end) as damaged or cut off."""
+    position = _skip(_AFTER, text, 0)
+    count = 0
+    while True:
+        start = position
+        end, count = yield from _one_document(text, start, report, count)
+        if end is None:
+            return False
+        position = _skip(_AFTER, text, end)
+        if position >= len(text):
+            return True
+        if text[position] not in "[{":
+            what = "array" if text.startswith("[", start) else "document"
+            found = text[position : position + 40]
+            where = _where(text, position)
+            report.refuse(count + 1, "invalid_json", f"data after the {what}, {where}: {found!r}")
+            return False
+
+
+def _one_document(
+    text: str, position: int, report: FileReport, count: int
+) -> Generator[Text, None, tuple[int | None, int]]:
+    """The records of the JSON document at ``position``, numbered on from ``count`` (the
+    records of the documents before it); returns where it ends (None when it was refused as
+    damaged or cut off, or its end is) and the records counted so far."""
+    # A whole document refused is named by its position among the records, but the first one
+    # is the whole file.
+    whole = count + 1 if count else None
+    if text.startswith("[", position):
+        return (yield from _array_records(text, position + 1, report, before=count))
     try:
-        document = json.loads(text)
+        document, end = _DECODER.raw_decode(text, position)
     except RecursionError:
-        report.refuse(None, "invalid_json", "nested too deeply")
-        return False
+        report.refuse(whole, "invalid_json", "nested too deeply")
+        return None, count
     except ValueError:
         # A damaged page: its records are read one at a time, the damaged ones refused.
-        found = _PAGE_ARRAY.search(text)
+        found = _PAGE_ARRAY.search(text, position)
         if not found:
-            report.refuse(None, "invalid_json", "no JSON array of records found")
-            return False
-        return (yield from _array_records(text, found.end(), report))
+            report.refuse(whole, "invalid_json", "no JSON array of records found")
+            return None, count
+        after, count = yield from _array_records(text, found.end(), report, before=count)
+        if after is None:
+            return None, count
+        # The rest of the page (a next link): where it ends, another document may follow.
+        page_end = _object_end(text, after)
+        if page_end is None:
+            cut = text.find("}", after) < 0
+            report.refuse(
+                count + 1,
+                "truncated" if cut else "invalid_json",
+                "the page has no closing brace" if cut else "the end of the page is damaged",
+            )
+        return page_end, count
     if not isinstance(document, dict):
-        report.refuse(None, "not_object", type(document).__name__)
-        return False
+        report.refuse(whole, "not_object", type(document).__name__)
+        return None, count
     key = _page_key(document)
     if key is None:
-        yield from _checked(1, document, text.strip(" \t\r\n"), report)
-        return True
+        yield from _checked(count + 1, document, text[position:end], report)
+        return end, count + 1
     del document  # a large page is read again record by record: not held twice
-    return (yield from _array_records(text, _member_array(text, key), report))
+    start = _member_array(text, key, position)
+    inner, count = yield from _array_records(text, start, report, before=count)
+    return (end if inner is not None else None), count
+
+
+def _object_end(text: str, position: int) -> int | None:
+    """Past the closing brace of the object whose members go on at ``position`` (just past a
+    member's value), or None when what follows is no whole members and a closing brace."""
+    try:
+        while True:
+            position = _skip(_SPACE, text, position)
+            if text.startswith("}", position):
+                return position + 1
+            if not text.startswith(",", position):
+                return None
+            _name, position = _DECODER.raw_decode(text, _skip(_SPACE, text, position + 1))
+            position = _skip(_SPACE, text, position)
+            if not text.startswith(":", position):
+                return None
+            _value, position = _DECODER.raw_decode(text, _skip(_SPACE, text, position + 1))
+    except (ValueError, RecursionError):
+        return None
+
+
+def _where(text: str, position: int) -> str:
+    """``position`` in ``text`` as the line and column an editor shows."""
+    line = text.count("\n", 0, position) + 1
+    column = position - text.rfind("\n", 0, position)
+    return f"line {line}, column {column}"
 
 
 def _array_records(
-    text: str, position: int, report: FileReport, line: int | None = None
-) -> Generator[Text, None, bool]:
+    text: str, position: int, report: FileReport, line: int | None = None, before: int = 0
+) -> Generator[Text, None, tuple[int | None, int]]:
     """The records of the array in ``text`` whose elements start at ``position`` (just past
-    its ``[``), each with its own text; numbered by their position in the array, or all by
-    ``line`` (an API page on one line of JSON lines). A damaged record is refused and reading
-    goes on at the next record; a cut-off end keeps everything before it. Returns whether the
-    array was read to its closing bracket."""
+    its ``[``), each with its own text; numbered by their position in the array counting on
+    from ``before`` (the records of the documents before it in the file), or all by ``line``
+    (an API page on one line of JSON lines). A damaged record is refused and reading goes on
+    at the next record; a cut-off end keeps everything before it. Returns where the array
+    ends (just past its closing bracket; None when it was not read to there) and the last
+    position counted."""
     length = len(text)
-    count = 0
+    count = before
     while True:
         position = _skip(_BETWEEN, text, position)
         if position < length and text[position] == "]":
-            return True
+            return position + 1, count
         count += 1
         number = line or count
         if position >= length:
             # Cut off between two records: nothing of this one is there.
             report.refuse(number, "truncated", "the array has no closing bracket")
-            return False
+            return None, count
         try:
             value, end = _DECODER.raw_decode(text, position)
         except RecursionError:
             report.refuse(number, "invalid_json", "nested too deeply")
-            return False
+            return None, count
         except ValueError as error:
             following = _next_record(text, position)
             if following is None:
                 report.refuse(number, "truncated", str(error))
-                return False
+                return None, count
             report.refuse(number, "invalid_json", str(error))
             position = following
             continue
@@ -538,8 +633,13 @@ def _store_numbered(
     """Write the records as JSON lines wrapped with their number, and let DuckDB read them
     back: one fast path for parsing, whatever the original form. A record given as text (a
     JSON record's own text) is kept as that text exactly; one given as an object (a record a
-    reader built, e.g. from EVTX or syslog) as DuckDB writes JSON."""
-    handle, name = tempfile.mkstemp(prefix="schildwacht-records-", suffix=".jsonl")
+    reader built, e.g. from EVTX or syslog) as DuckDB writes JSON.
+
+    The file (up to about twice the records' text) goes where DuckDB spills
+    (``spill_folder``), and is removed however this ends."""
+    handle, name = tempfile.mkstemp(
+        prefix="schildwacht-records-", suffix=".jsonl", dir=spill_folder(con)
+    )
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             count = 0
@@ -570,4 +670,27 @@ def _store_numbered(
             [name],
         )
     finally:
-        Path(name).unlink()
+        Path(name).unlink(missing_ok=True)
+
+
+# DuckDB's temp_directory when nobody set one for an in-memory database: relative to whatever
+# the current folder is, so no folder anyone chose.
+_DUCKDB_DEFAULT_TEMP = ".tmp"
+
+
+def spill_folder(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The folder DuckDB was told to spill to (``connect(temp_directory=...)``, the CLI's
+    ``--work-dir``), for the large temporary files of reading; None (the system's temporary
+    folder) when none was set or it does not exist.
+
+    DuckDB does not say whether the setting was chosen or is its default. Its default for an
+    in-memory database is the relative ``.tmp``, which is never taken; for a database file it
+    is ``<file>.tmp`` next to it, which DuckDB creates when it spills and is taken only then,
+    a folder DuckDB writes to anyway. A folder that does not exist (yet) is not created here:
+    the callers make theirs before connecting."""
+    row = con.execute("SELECT current_setting('temp_directory')").fetchone()
+    setting = str(row[0]) if row and row[0] else ""
+    if not setting or setting == _DUCKDB_DEFAULT_TEMP:
+        return None
+    folder = Path(setting).absolute()
+    return str(folder) if folder.is_dir() else None

@@ -184,6 +184,7 @@ def test_report_lists_refused_lines_in_dutch(personas: Personas) -> None:
     page = personas.client("auditor_a").get(url("upload_detail", item.pk)).content.decode()
     assert "bevat tekens die geen UTF-8 zijn" in page and "geen geldige JSON" in page
     assert '<th scope="row">10</th>' in page and '<th scope="row">11</th>' in page
+    assert "<caption>Geweigerde regels</caption>" in page and '<th scope="col">Reden</th>' in page
 
 
 def test_alert_list_filters_and_pages(
@@ -388,7 +389,8 @@ def test_report_warns_about_an_evtx_chunk_failing_its_checksum(personas: Persona
     assert (item.report["refused"], item.report["events"]) == (0, 360)
     assert [entry["code"] for entry in item.report["notices"]] == ["checksum"]
     page = personas.client("auditor_a").get(url("upload_detail", item.pk)).content.decode()
-    assert "Waarschuwingen" in page and "de controlesom klopt niet" in page
+    assert "<caption>Waarschuwingen" in page and "de controlesom klopt niet" in page
+    assert '<th scope="col">Waarschuwing</th>' in page
     assert "Geweigerde regels" not in page
 
 

@@ -523,3 +523,72 @@ def test_a_work_folder_that_does_not_exist_is_not_used(tmp_path: Path) -> None:
     assert spill_folder(con) is None  # DuckDB's own <file>.tmp, not made yet
     con.execute("SET temp_directory = ''")  # spilling switched off
     assert spill_folder(con) is None
+
+
+# Joined API responses and damaged documents ---------------------------------------------------
+
+
+def test_pages_joined_without_a_line_end_are_all_read(tmp_path: Path) -> None:
+    # Graph and curl end a response without a line end; ``cat`` then puts pages on one line.
+    compact = [json.dumps(json.loads(page(0, 3))), json.dumps(json.loads(page(3, 5)))]
+    path = tmp_path / "pages.json"
+    path.write_text("".join(compact) + json.dumps(signins(5, 6)[0]) + "\n", "utf-8")
+    report, keys = read(path)
+    assert keys == ids(0, 6)
+    assert (report.records, report.refused) == (6, 0)
+
+
+def test_a_damaged_line_of_joined_documents_refuses_the_rest_of_that_line(tmp_path: Path) -> None:
+    first, second = (json.dumps(record) for record in signins(0, 2))
+    path = tmp_path / "lines.jsonl"
+    path.write_text(f"{first}{{broken\n{second}\n", "utf-8")
+    report, keys = read(path)
+    assert keys == {"id-0", "id-1"}
+    assert refusals(report) == [(1, "invalid_json")]
+
+
+def test_a_damaged_document_never_borrows_a_later_documents_records(tmp_path: Path) -> None:
+    # The first document is damaged before any array of records: where it ends is unknown.
+    # It used to be passed over without a word while the second page's records were read.
+    path = tmp_path / "joined.json"
+    path.write_text('{\n "x": tru\n}\n' + page(0, 2) + "\n", "utf-8")
+    report, keys = read(path)
+    assert keys == set()
+    assert refusals(report) == [(None, "invalid_json")]
+    assert "the rest of the file is not read" in report.refusals[0].detail
+
+
+def test_an_array_nested_in_another_member_is_not_taken_for_the_records(tmp_path: Path) -> None:
+    record = json.dumps(signins(0, 1)[0])
+    path = tmp_path / "nested.json"
+    path.write_text(
+        '{\n "id": "x", "bad": tru, "details": {"value": [' + record + "]}\n}\n", "utf-8"
+    )
+    report, keys = read(path)
+    assert keys == set()
+    assert refusals(report) == [(None, "invalid_json")]
+
+
+def test_a_damaged_page_keeps_its_good_records(tmp_path: Path) -> None:
+    text = page(0, 4).replace('"id": "id-1"', '"id": "id-1" "broken": 1', 1)
+    path = tmp_path / "page.json"
+    path.write_text(text, "utf-8")
+    report, keys = read(path)
+    assert keys == ids(0, 4) - {"id-1"}
+    assert refusals(report) == [(2, "invalid_json")]
+
+
+def test_a_badly_damaged_array_is_given_up_after_the_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reading, "MAX_DAMAGED", 5)
+    records = [json.dumps(record) for record in signins(0, 20)]
+    damaged = [
+        text.replace("{", '{"x": tru, ', 1) if n % 2 else text for n, text in enumerate(records)
+    ]
+    path = tmp_path / "damaged.json"
+    path.write_text("[" + ",\n".join(damaged) + "]", "utf-8")
+    report, keys = read(path)
+    assert keys == {"id-0", "id-2", "id-4", "id-6", "id-8", "id-10"}
+    assert [code for _, code in refusals(report)] == ["invalid_json"] * 6
+    assert "more than 5 damaged records" in report.refusals[-1].detail

@@ -8,6 +8,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from schildwacht.detection.engine import storage
@@ -101,6 +102,30 @@ def test_compaction_merges_a_days_files_and_keeps_readers_whole(
     assert store.purge({}, 3650, dt.date(2026, 3, 10)) == 0
     assert not any((store.root / item.path).exists() for item in before)
     assert stored_count(store) == 27
+
+
+def test_a_failing_compaction_keeps_what_it_merged_and_leaves_no_stray_file(
+    tmp_path: Path,
+) -> None:
+    store = EventStore(tmp_path / "board")
+    con = connect()
+    for upload in range(2):
+        path = write_lines(tmp_path / f"{upload}.jsonl", signins(upload * 9, 9))
+        store.ingest(con, path, SIGNIN, f"upload-{upload}")
+    # The last day's first file is gone (a disk error): merging that day fails.
+    days = sorted({item.day for item in store.files()})
+    broken = next(item for item in store.files() if item.day == days[-1])
+    (store.root / broken.path).unlink()
+    with pytest.raises(duckdb.Error):
+        store.compact(con)
+    after = store.files()
+    # The days before it were merged, listed and their old files retired; nothing else.
+    assert sorted(item.day for item in after) == [days[0], days[1], days[2], days[2]]
+    listed = {str(store.root / item.path) for item in after}
+    on_disk = {str(path) for path in store.root.rglob("*.parquet*")}
+    retired = {str(store.root / item["path"]) for item in store._read_manifest()["retired"]}
+    assert on_disk - listed == retired - {str(store.root / broken.path)}
+    assert not list(store.root.rglob("*.tmp"))
 
 
 def test_retention_per_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -21,7 +21,7 @@ KM_PER_DEGREE = 111.2
 # explain it.
 MAX_SPEED_KMH = 1000
 MIN_DISTANCE_KM = 500
-# Sign-ins of one account from a new country less than 24 hours apart are one alert.
+# Sign-ins of one account from a new country at most 24 hours apart are one alert.
 NEW_COUNTRY_WINDOW_SECONDS = 24 * 3600
 # A country is part of the board's pattern once successful sign-ins came from it on this many
 # different days; until the board has sign-ins on LEARNING_DAYS different days nothing is

@@ -47,6 +47,8 @@ from schildwacht.detection.engine.schema import sql_literal
 MAX_RECORD_BYTES = 64 * 1024 * 1024
 # How many refusals a report lists one by one; the count is always complete.
 REPORT_LIMIT = 100
+# Damaged records of a JSON document after which the careful path gives up on the file.
+MAX_DAMAGED = 1000
 _SNIFF_BYTES = 1 << 16
 GZIP_MAGIC = b"\x1f\x8b"
 # What may come before a file's first record: a UTF-8 byte order mark and blank space.
@@ -220,7 +222,8 @@ _DECODER = json.JSONDecoder()
 _SPACE = re.compile(r"[ \t\r\n]*")
 # Between the elements of an array: a damaged file may have lost or doubled a comma.
 _BETWEEN = re.compile(r"[ \t\r\n,]*")
-_PAGE_ARRAY = re.compile(r'"(?:value|items)"\s*:\s*\[')
+# Where a record may start after a damaged one: a comma or bracket, then a brace.
+_RECORD_START = re.compile(r"[,\[]\s*\{")
 # After a document, before the next one of a file joined with ``cat``: blank space, and the
 # byte order mark the next file may start with. Vertical tab and form feed are no JSON blank
 # space, but DuckDB's fast path takes them for it after an array: nothing is lost in them.
@@ -351,6 +354,11 @@ def _json_lines(path: Path, report: FileReport) -> Texts:
                 report.refuse(number, "invalid_json", "nested too deeply")
                 continue
             except ValueError as error:
+                if isinstance(error, json.JSONDecodeError) and error.msg == "Extra data":
+                    # Several documents on one line: API responses without a final line end,
+                    # joined with ``cat``. Each is read, numbered by the line.
+                    yield from _values_on_line(text, number, report)
+                    continue
                 # Only a last line without its line end was cut off; others are damaged.
                 code = (
                     "truncated" if not line.endswith(b"\n") and _at_end(reader) else "invalid_json"
@@ -364,6 +372,27 @@ def _json_lines(path: Path, report: FileReport) -> Texts:
                 yield from _array_records(text, _member_array(text, key), report, line=number)
                 continue
             yield from _checked(number, value, text, report)
+
+
+def _values_on_line(text: str, number: int, report: FileReport) -> Texts:
+    """The records of several JSON documents on line ``number`` (records or API pages), all
+    numbered by the line; a damaged one refuses the rest of the line."""
+    position = _skip(_SPACE, text, 0)
+    while position < len(text):
+        try:
+            value, end = _DECODER.raw_decode(text, position)
+        except RecursionError:
+            report.refuse(number, "invalid_json", "nested too deeply")
+            return
+        except ValueError as error:
+            report.refuse(number, "invalid_json", str(error))
+            return
+        key = _page_key(value) if isinstance(value, dict) else None
+        if key is not None:
+            yield from _array_records(text, _member_array(text, key, position), report, line=number)
+        else:
+            yield from _checked(number, value, text[position:end], report)
+        position = _skip(_SPACE, text, end)
 
 
 def _page_key(value: dict[str, Any]) -> str | None:
@@ -492,11 +521,17 @@ def _one_document(
         return None, count
     except ValueError:
         # A damaged page: its records are read one at a time, the damaged ones refused.
-        found = _PAGE_ARRAY.search(text, position)
-        if not found:
-            report.refuse(whole, "invalid_json", "no JSON array of records found")
+        records = _page_array(text, position)
+        if records is None:
+            # Where this document ends is not known, so neither where the next one starts.
+            report.refuse(
+                whole,
+                "invalid_json",
+                "a damaged document without a readable array of records before the damage; "
+                "the rest of the file is not read",
+            )
             return None, count
-        after, count = yield from _array_records(text, found.end(), report, before=count)
+        after, count = yield from _array_records(text, records, report, before=count)
         if after is None:
             return None, count
         # The rest of the page (a next link): where it ends, another document may follow.
@@ -520,6 +555,32 @@ def _one_document(
     start = _member_array(text, key, position)
     inner, count = yield from _array_records(text, start, report, before=count)
     return (end if inner is not None else None), count
+
+
+def _page_array(text: str, position: int) -> int | None:
+    """Where the records of the damaged API page at ``position`` start (just past the ``[`` of
+    its top-level ``value`` or ``items`` member), found by reading its members in order; None
+    when the document is no object or is damaged before that member. Searching the text
+    instead would find an array of a later document, or one nested in another member."""
+    if not text.startswith("{", position):
+        return None
+    position = _skip(_SPACE, text, position + 1)
+    try:
+        while True:
+            name, position = _DECODER.raw_decode(text, position)
+            position = _skip(_SPACE, text, position)
+            if not isinstance(name, str) or not text.startswith(":", position):
+                return None
+            position = _skip(_SPACE, text, position + 1)
+            if name in ("value", "items") and text.startswith("[", position):
+                return position + 1
+            _value, position = _DECODER.raw_decode(text, position)
+            position = _skip(_SPACE, text, position)
+            if not text.startswith(",", position):
+                return None
+            position = _skip(_SPACE, text, position + 1)
+    except (ValueError, RecursionError):
+        return None
 
 
 def _object_end(text: str, position: int) -> int | None:
@@ -576,6 +637,15 @@ def _array_records(
             report.refuse(number, "invalid_json", "nested too deeply")
             return None, count
         except ValueError as error:
+            if report.refused >= MAX_DAMAGED:
+                # Each failed decode counts the lines up to it (Python's error message), so
+                # going on through a large, badly damaged array would take hours.
+                report.refuse(
+                    number,
+                    "invalid_json",
+                    f"more than {MAX_DAMAGED} damaged records: the rest of the file is not read",
+                )
+                return None, count
             following = _next_record(text, position)
             if following is None:
                 report.refuse(number, "truncated", str(error))
@@ -614,8 +684,8 @@ def _lone_surrogate(value: Any) -> bool:
 def _next_record(text: str, position: int) -> int | None:
     """Where the next whole record starts after a damaged one, or None when no whole record
     follows (the document was cut off)."""
-    for found in re.finditer(r"[,\[]\s*\{", text[position + 1 :]):
-        start = position + 1 + found.end() - 1
+    for found in _RECORD_START.finditer(text, position + 1):
+        start = found.end() - 1
         try:
             _DECODER.raw_decode(text, start)
         except (ValueError, RecursionError):

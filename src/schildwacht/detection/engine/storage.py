@@ -288,25 +288,34 @@ class EventStore:
             groups.setdefault((item["source"], item["day"]), []).append(item)
         merged = 0
         now = time.time()
-        for (source, day), items in sorted(groups.items()):
-            if len(items) < min_files:
-                continue
-            name = f"compacted-{uuid.uuid4().hex[:12]}"
-            relative = Path(source) / day / f"{name}.parquet"
-            temporary = self.root / source / day / f".{name}.parquet.tmp"
-            paths = [str(self.root / item["path"]) for item in items]
-            con.execute(
-                f"COPY (SELECT {COLUMNS_SQL} FROM read_parquet(?, union_by_name = true) "
-                f"ORDER BY event_time) TO {sql_literal(temporary)} ({COMPACTED_OPTIONS})",
-                [paths],
-            )
-            temporary.replace(self.root / relative)
-            manifest["files"] = [item for item in manifest["files"] if item not in items]
-            manifest["files"].append({"source": source, "day": day, "path": str(relative)})
-            manifest["retired"].extend({"path": item["path"], "at": now} for item in items)
-            merged += len(items)
-        if merged:
-            self._write_manifest(manifest)
+        try:
+            for (source, day), items in sorted(groups.items()):
+                if len(items) < min_files:
+                    continue
+                name = f"compacted-{uuid.uuid4().hex[:12]}"
+                relative = Path(source) / day / f"{name}.parquet"
+                temporary = self.root / source / day / f".{name}.parquet.tmp"
+                paths = [str(self.root / item["path"]) for item in items]
+                try:
+                    con.execute(
+                        f"COPY (SELECT {COLUMNS_SQL} FROM read_parquet(?, union_by_name = true) "
+                        f"ORDER BY event_time) TO {sql_literal(temporary)} ({COMPACTED_OPTIONS})",
+                        [paths],
+                    )
+                except BaseException:
+                    # Disk full or out of memory: no half-written file stays behind in the store.
+                    temporary.unlink(missing_ok=True)
+                    raise
+                temporary.replace(self.root / relative)
+                manifest["files"] = [item for item in manifest["files"] if item not in items]
+                manifest["files"].append({"source": source, "day": day, "path": str(relative)})
+                manifest["retired"].extend({"path": item["path"], "at": now} for item in items)
+                merged += len(items)
+        finally:
+            # Groups merged before a failure stay merged: their new files are listed and the
+            # old ones retired, so no compacted file is left that the manifest does not name.
+            if merged:
+                self._write_manifest(manifest)
         return merged
 
     def purge(self, retention_days: dict[str, int], default_days: int, today: dt.date) -> int:

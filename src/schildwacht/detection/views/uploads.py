@@ -106,7 +106,8 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "refusals": refusals,
             # One entry may stand for many records (a damaged EVTX chunk), so only a list cut
             # at the report's limit is called incomplete.
-            "refusals_cut": len(refusals) >= REPORT_LIMIT,
+            "refusals_cut": len(refusals) >= REPORT_LIMIT
+            and (item.report or {}).get("refused", 0) > len(refusals),
             "notices": refusal_rows(item, "notices"),
             "current": "uploads",
         },

@@ -592,3 +592,29 @@ def test_a_badly_damaged_array_is_given_up_after_the_limit(
     assert keys == {"id-0", "id-2", "id-4", "id-6", "id-8", "id-10"}
     assert [code for _, code in refusals(report)] == ["invalid_json"] * 6
     assert "more than 5 damaged records" in report.refusals[-1].detail
+
+
+def test_a_damaged_element_is_skipped_whole_and_a_record_nested_in_it_is_not_kept(
+    tmp_path: Path,
+) -> None:
+    first, nested, last = (json.dumps(record) for record in signins(0, 3))
+    damaged = '{"id": "id-x", "b": tru, "l": [' + nested + "]}"
+    path = tmp_path / "nested.json"
+    path.write_text(f"[{first},\n{damaged},\n{last}]", "utf-8")
+    report, keys = read(path)
+    assert keys == {"id-0", "id-2"}
+    assert (report.records, refusals(report)) == (3, [(2, "invalid_json")])
+
+
+def test_damaged_elements_in_a_row_are_each_refused(tmp_path: Path) -> None:
+    records = [json.dumps(record) for record in signins(0, 8)]
+    damaged = [
+        text.replace("{", '{"x": tru, ', 1) if 1 <= n <= 5 else text
+        for n, text in enumerate(records)
+    ]
+    path = tmp_path / "row.json"
+    path.write_text("[" + ",\n".join(damaged) + "]", "utf-8")
+    report, keys = read(path)
+    assert keys == {"id-0", "id-6", "id-7"}
+    assert refusals(report) == [(n, "invalid_json") for n in range(2, 7)]
+    assert report.records == 8

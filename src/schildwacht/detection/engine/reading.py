@@ -222,6 +222,9 @@ _DECODER = json.JSONDecoder()
 _SPACE = re.compile(r"[ \t\r\n]*")
 # Between the elements of an array: a damaged file may have lost or doubled a comma.
 _BETWEEN = re.compile(r"[ \t\r\n,]*")
+# What an element's extent depends on, and the rest of a JSON string (escapes included).
+_STRUCTURE = re.compile(r'["\[\]{},]')
+_STRING_REST = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 # Where a record may start after a damaged one: a comma or bracket, then a brace.
 _RECORD_START = re.compile(r"[,\[]\s*\{")
 # After a document, before the next one of a file joined with ``cat``: blank space, and the
@@ -646,7 +649,10 @@ def _array_records(
                     f"more than {MAX_DAMAGED} damaged records: the rest of the file is not read",
                 )
                 return None, count
-            following = _next_record(text, position)
+            following = _element_end(text, position)
+            if following is None:
+                # The damage broke the brackets or quotes: the next whole record instead.
+                following = _next_record(text, position)
             if following is None:
                 report.refuse(number, "truncated", str(error))
                 return None, count
@@ -679,6 +685,32 @@ def _lone_surrogate(value: Any) -> bool:
     except UnicodeEncodeError:
         return True
     return False
+
+
+def _element_end(text: str, position: int) -> int | None:
+    """Just past the array element that starts at ``position`` (at the comma or closing
+    bracket after it), found by its brackets and quotes, so a damaged element is skipped
+    whole and a record nested in it is not taken for the next one; None when its brackets
+    or quotes do not close."""
+    depth = 0
+    while True:
+        found = _STRUCTURE.search(text, position)
+        if found is None:
+            return None
+        char, position = found.group(), found.end()
+        if char == '"':
+            rest = _STRING_REST.match(text, position)
+            if rest is None:
+                return None
+            position = rest.end()
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            if depth == 0:
+                return found.start() if char == "]" else None
+            depth -= 1
+        elif depth == 0:  # a comma between elements
+            return found.start()
 
 
 def _next_record(text: str, position: int) -> int | None:

@@ -368,13 +368,7 @@ def _json_lines(path: Path, report: FileReport) -> Texts:
                 )
                 report.refuse(number, code, str(error))
                 continue
-            key = _page_key(value) if isinstance(value, dict) else None
-            if key is not None:
-                # An API page on one line (appended responses): its records, numbered by
-                # the line.
-                yield from _array_records(text, _member_array(text, key), report, line=number)
-                continue
-            yield from _checked(number, value, text, report)
+            yield from _line_value(text, 0, len(text), value, number, report)
 
 
 def _values_on_line(text: str, number: int, report: FileReport) -> Texts:
@@ -390,12 +384,20 @@ def _values_on_line(text: str, number: int, report: FileReport) -> Texts:
         except ValueError as error:
             report.refuse(number, "invalid_json", str(error))
             return
-        key = _page_key(value) if isinstance(value, dict) else None
-        if key is not None:
-            yield from _array_records(text, _member_array(text, key, position), report, line=number)
-        else:
-            yield from _checked(number, value, text[position:end], report)
+        yield from _line_value(text, position, end, value, number, report)
         position = _skip(_SPACE, text, end)
+
+
+def _line_value(
+    text: str, position: int, end: int, value: Any, number: int, report: FileReport
+) -> Texts:
+    """``value``, decoded from ``text[position:end]`` on line ``number``: the record, or the
+    records of an API page on one line (appended responses), numbered by the line."""
+    key = _page_key(value) if isinstance(value, dict) else None
+    if key is not None:
+        yield from _page_records(text, position, key, report, line=number)
+    else:
+        yield from _checked(number, value, text[position:end], report)
 
 
 def _page_key(value: dict[str, Any]) -> str | None:
@@ -411,19 +413,6 @@ def _page_key(value: dict[str, Any]) -> str | None:
         ):
             return key
     return None
-
-
-def _member_array(text: str, key: str, start: int = 0) -> int:
-    """Where the elements of the array under ``key`` start (just past its ``[``) in the whole
-    JSON object at ``start`` in ``text``, which has such a member."""
-    position = _skip(_SPACE, text, text.index("{", start) + 1)
-    while True:
-        name, position = _DECODER.raw_decode(text, position)
-        position = _skip(_SPACE, text, _skip(_SPACE, text, position) + 1)  # past the colon
-        if name == key and text.startswith("[", position):
-            return position + 1
-        _value, position = _DECODER.raw_decode(text, position)
-        position = _skip(_SPACE, text, _skip(_SPACE, text, position) + 1)  # past the comma
 
 
 def _skip(pattern: re.Pattern[str], text: str, position: int) -> int:
@@ -524,7 +513,7 @@ def _one_document(
         return None, count
     except ValueError:
         # A damaged page: its records are read one at a time, the damaged ones refused.
-        records = _page_array(text, position)
+        records = _member_array(text, position)
         if records is None:
             # Where this document ends is not known, so neither where the next one starts.
             report.refuse(
@@ -555,16 +544,18 @@ def _one_document(
         yield from _checked(count + 1, document, text[position:end], report)
         return end, count + 1
     del document  # a large page is read again record by record: not held twice
-    start = _member_array(text, key, position)
-    inner, count = yield from _array_records(text, start, report, before=count)
+    inner, count = yield from _page_records(text, position, key, report, before=count)
     return (end if inner is not None else None), count
 
 
-def _page_array(text: str, position: int) -> int | None:
-    """Where the records of the damaged API page at ``position`` start (just past the ``[`` of
-    its top-level ``value`` or ``items`` member), found by reading its members in order; None
-    when the document is no object or is damaged before that member. Searching the text
-    instead would find an array of a later document, or one nested in another member."""
+def _member_array(
+    text: str, position: int, keys: tuple[str, ...] = ("value", "items")
+) -> int | None:
+    """Where the elements of the array under the first of ``keys`` start (just past its
+    ``[``) in the JSON object at ``position``, found by reading its members in order; None when
+    the text there is no object or is damaged before that member (a damaged API page). Searching
+    the text instead would find an array of a later document, or one nested in another
+    member."""
     if not text.startswith("{", position):
         return None
     position = _skip(_SPACE, text, position + 1)
@@ -575,7 +566,7 @@ def _page_array(text: str, position: int) -> int | None:
             if not isinstance(name, str) or not text.startswith(":", position):
                 return None
             position = _skip(_SPACE, text, position + 1)
-            if name in ("value", "items") and text.startswith("[", position):
+            if name in keys and text.startswith("[", position):
                 return position + 1
             _value, position = _DECODER.raw_decode(text, position)
             position = _skip(_SPACE, text, position)
@@ -584,6 +575,16 @@ def _page_array(text: str, position: int) -> int | None:
             position = _skip(_SPACE, text, position + 1)
     except (ValueError, RecursionError):
         return None
+
+
+def _page_records(
+    text: str, position: int, key: str, report: FileReport, line: int | None = None, before: int = 0
+) -> Generator[Text, None, tuple[int | None, int]]:
+    """The records of the whole API page at ``position`` (decoded already, its records under
+    ``key``), as ``_array_records`` gives them."""
+    start = _member_array(text, position, (key,))
+    assert start is not None  # the page decoded whole and has this member
+    return (yield from _array_records(text, start, report, line=line, before=before))
 
 
 def _object_end(text: str, position: int) -> int | None:

@@ -69,8 +69,8 @@ class Batch:
         self._stale = True
         self.tables: list[str] = []
         self.repeated = False
-        # The (source, event key) of every event kept so far, each once: what a new file's
-        # events are duplicates of.
+        # The (source, event key) of the events kept from every file before the last one,
+        # each once: what a new file's events are duplicates of (with the last file's).
         self._keys = f"keys_{uuid.uuid4().hex[:12]}"
         self.con.execute(f"CREATE TABLE {self._keys} (source VARCHAR, event_key VARCHAR)")
 
@@ -138,16 +138,19 @@ class Batch:
         within = self._count(
             f"SELECT count(*) - count(DISTINCT event_key) FROM {table} WHERE _keep"
         )
+        if self.tables:
+            # The file before this one adds its keys only now, so a batch of one file (an
+            # upload read the careful way) never collects them.
+            self.con.execute(
+                f"INSERT INTO {self._keys} SELECT DISTINCT source, event_key "
+                f"FROM {self.tables[-1]} AS n WHERE _keep AND NOT EXISTS (SELECT 1 "
+                f"FROM {self._keys} AS k WHERE k.source = n.source AND k.event_key = n.event_key)"
+            )
         # One join with the keys of all earlier files, not one per earlier file: a batch of
         # many small files would otherwise cost a number of joins that grows with its square.
         earlier = self._count(
             f"SELECT count(DISTINCT n.event_key) FROM {table} AS n JOIN {self._keys} AS k "
             "ON n.source = k.source AND n.event_key = k.event_key WHERE n._keep"
-        )
-        self.con.execute(
-            f"INSERT INTO {self._keys} SELECT DISTINCT source, event_key FROM {table} AS n "
-            f"WHERE _keep AND NOT EXISTS (SELECT 1 FROM {self._keys} AS k "
-            "WHERE k.source = n.source AND k.event_key = n.event_key)"
         )
         report.duplicates = within + earlier
         report.events = kept - report.duplicates
